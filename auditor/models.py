@@ -317,6 +317,7 @@ class AuditResult:
     findings: tuple[Finding, ...] = ()
     auditor_version: str = ""
     error: str | None = None        # set when the notebook could not be audited at all
+    error_kind: str | None = None   # "input" (unreadable/bad file: exit 2) | "internal" (our bug: exit 3)
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}

@@ -21,6 +21,7 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
         "notebook": result.notebook,
         "sha256": result.sha256,
         "error": result.error,
+        "error_kind": result.error_kind,
         "assignment": {
             "id": match.spec.id if match.spec else None,
             "title": match.spec.title if match.spec else None,
