@@ -106,7 +106,7 @@ class ParsedNotebook:
     kernel_name: str | None         # what the file asks for (we ignore it when executing)
     language: str
     sha256: str                     # of the file's bytes
-    metadata: Mapping[str, Any] = EMPTY   # untrusted
+    metadata: Mapping[str, Any] = field(default_factory=lambda: EMPTY)   # untrusted
 
     def code_cells(self) -> tuple[Cell, ...]:
         return tuple(c for c in self.cells if c.cell_type == "code")
@@ -141,7 +141,7 @@ class QuestionSpec:
     phrases: tuple[str, ...] = ()
     claim: str | None = None
     check: str | None = None
-    params: Mapping[str, Any] = EMPTY
+    params: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     key: Any = None
     contested: bool = False
     reason: str = ""                # why the key is what it is
@@ -149,7 +149,7 @@ class QuestionSpec:
     points: float = 0.0
     answered_elsewhere: bool = False  # e.g. variant B backpropagation/2
     fetch: tuple[str, ...] = ()     # kernel variable names the check needs
-    canonical: Mapping[str, Any] = EMPTY  # canonical facts for tamper detection
+    canonical: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # canonical facts for tamper detection
     parent: str | None = None       # for sub-statements: the question id
 
     @property
@@ -238,7 +238,7 @@ class Claim:
     readable: bool = True
     span: Span | None = None
     notes: tuple[str, ...] = ()     # e.g. "final value contradicts working (112)", "stated as an area"
-    extra: Mapping[str, Any] = EMPTY  # e.g. {"formula": "1-(1-p1)*(1-p2)"}
+    extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # e.g. {"formula": "1-(1-p1)*(1-p2)"}
 
 
 # --------------------------------------------------------------------------- execution
@@ -256,8 +256,8 @@ class ExecutionResult:
     errors: tuple[CellError, ...] = ()
     stale_errors: tuple[CellError, ...] = ()     # saved errors that did not reproduce
     skipped: tuple[tuple[int, str], ...] = ()    # (cell, why) e.g. "!pip install not run"
-    values: Mapping[str, Any] = EMPTY            # kernel values fetched as plain data
-    isolation: Mapping[str, Any] = EMPTY         # which protections were active
+    values: Mapping[str, Any] = field(default_factory=lambda: EMPTY)            # kernel values fetched as plain data
+    isolation: Mapping[str, Any] = field(default_factory=lambda: EMPTY)         # which protections were active
     duration_s: float = 0.0
     message: str = ""
 
@@ -273,7 +273,7 @@ class Outcome:
     message: str = ""
     method: str = ""                # how the truth was computed, in a sentence
     evidence: tuple[str, ...] = ()  # computed evidence lines (analytic, empirical, demonstration)
-    details: Mapping[str, Any] = EMPTY  # e.g. {"formula_ok": True}
+    details: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # e.g. {"formula_ok": True}
 
 
 @dataclass(frozen=True)
@@ -298,7 +298,7 @@ class QuestionResult:
     cells: tuple[int, ...] = ()
     method: str = ""
     computed_evidence: tuple[str, ...] = ()
-    details: Mapping[str, Any] = EMPTY
+    details: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     answer_excerpt: str = ""
     placement: str = "none"
     points: float = 0.0             # awarded
