@@ -165,7 +165,7 @@ class AssignmentSpec:
     path: str                       # where the spec was loaded from
     sections: tuple[SectionSpec, ...]
     questions: tuple[QuestionSpec, ...]
-    signature: Mapping[str, float] = EMPTY   # phrase -> weight, used by --assignment auto
+    signature: Mapping[str, float] = field(default_factory=lambda: EMPTY)   # phrase -> weight, used by --assignment auto
     description: str = ""
 
     def question(self, qid: str) -> QuestionSpec:
