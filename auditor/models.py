@@ -151,6 +151,7 @@ class QuestionSpec:
     fetch: tuple[str, ...] = ()     # kernel variable names the check needs
     canonical: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # canonical facts for tamper detection
     parent: str | None = None       # for sub-statements: the question id
+    answer_patterns: tuple[str, ...] = ()  # regexes: a code answer holds this part when a student code line matches
 
     @property
     def is_statement(self) -> bool:
@@ -167,6 +168,7 @@ class AssignmentSpec:
     questions: tuple[QuestionSpec, ...]
     signature: Mapping[str, float] = field(default_factory=lambda: EMPTY)   # phrase -> weight, used by --assignment auto
     description: str = ""
+    template: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # fingerprint of the blank template text
 
     def question(self, qid: str) -> QuestionSpec:
         for q in self.questions:
