@@ -347,8 +347,19 @@ def _placement(lines: Sequence[Line], anchor_cell: int) -> str:
     return "own-cell"
 
 
+@dataclass(frozen=True)
+class Extraction:
+    answers: dict                 # qid -> Answer, every question and sub-statement of the spec
+    code_cells: dict              # top-level qid -> index of the first code cell in its region
+    anchor_cells: dict            # top-level qid -> index of the cell where the question was found
+
+
 def extract_answers(nb: ParsedNotebook, spec: AssignmentSpec) -> dict[str, Answer]:
     """Answer for every question id of the spec (unanswered ones included)."""
+    return extract(nb, spec).answers
+
+
+def extract(nb: ParsedNotebook, spec: AssignmentSpec) -> Extraction:
     template = TemplateIndex.from_spec_table(spec.template)
     lay = layout(nb, template)
     loc = locate(spec, lay)
@@ -404,7 +415,15 @@ def extract_answers(nb: ParsedNotebook, spec: AssignmentSpec) -> dict[str, Answe
     for q in spec.questions:
         if q.answered_elsewhere and not answers[q.id].answered:
             answers[q.id] = Answer(q.id, False, placement="elsewhere", note="answered in a separate file")
-    return answers
+    code_cells: dict[str, int] = {}
+    for qid, anchor in loc.questions.items():
+        lo, hi = _region_bounds(spec, qid, loc.questions, loc.sections, len(lines))
+        for i in range(lo, hi):
+            if lines[i].source == "code":
+                code_cells[qid] = lines[i].cell
+                break
+    anchor_cells = {qid: lines[i].cell for qid, i in loc.questions.items()}
+    return Extraction(answers, code_cells, anchor_cells)
 
 
 def _split_grouped_sections(spec: AssignmentSpec, regions: dict[str, list[int]], lines: Sequence[Line]):

@@ -1,0 +1,238 @@
+"""The audit of one notebook: load -> spec -> extract -> claims -> execute -> checks -> result.
+
+Each stage hands frozen objects to the next; the submission is never modified. A student's
+mistake becomes a question status or a finding; an exception in our own code becomes
+status ``error`` (or ``AuditResult.error`` with kind ``internal``), never the student's fault.
+"""
+from __future__ import annotations
+
+import os
+import traceback
+from pathlib import Path
+from typing import Any, Sequence
+
+from auditor import __version__
+from auditor.extraction import Extraction, extract
+from auditor.loading import InputError, load_notebook
+from auditor.models import (
+    Answer,
+    AssignmentSpec,
+    AuditResult,
+    Claim,
+    ExecStatus,
+    ExecutionResult,
+    Finding,
+    Outcome,
+    ParsedNotebook,
+    QuestionResult,
+    QuestionSpec,
+    SpecMatch,
+    Status,
+    freeze,
+)
+from auditor.spec import SpecError, load_spec, shipped_specs
+from auditor.spec_match import match_spec
+
+EXCERPT_CHARS = 600
+
+
+def resolve_assignment(nb: ParsedNotebook, assignment: Any, specs: Sequence[AssignmentSpec] | None) -> SpecMatch:
+    """``assignment``: "auto", a spec path, an AssignmentSpec, or None (spec-less)."""
+    if isinstance(assignment, AssignmentSpec):
+        return SpecMatch(assignment, 1.0, f"spec given: {assignment.id}")
+    if assignment in (None, "none"):
+        return SpecMatch(None, 0.0, "spec-less audit (asked for)")
+    if assignment == "auto":
+        return match_spec(nb, specs if specs is not None else shipped_specs())
+    spec = load_spec(assignment)
+    return SpecMatch(spec, 1.0, f"spec given: {spec.id} ({os.path.basename(str(assignment))})")
+
+
+def _read_claim(q: QuestionSpec, answer: Answer) -> Claim | None:
+    if not q.claim or not answer.answered:
+        return None
+    from auditor.claims import read_claim
+
+    return read_claim(q.claim, answer, q)
+
+
+def _excerpt(answer: Answer) -> str:
+    text = answer.text
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "\u2026"
+
+
+def _claimed_value(claim: Claim | None) -> Any:
+    if claim is None or not claim.readable:
+        return None
+    return claim.value
+
+
+def _judge(q: QuestionSpec, answer: Answer, claim: Claim | None, nb: ParsedNotebook,
+           ext: Extraction, execution: ExecutionResult) -> tuple[str, Outcome]:
+    from auditor.plugins import get_check, run_check
+
+    name = q.check or "answered"
+    if not answer.answered and q.claim != "code":
+        if q.answered_elsewhere:
+            return name, Outcome(Status.MANUAL, message="answered in a separate file: grade it by hand")
+        return name, Outcome(Status.UNANSWERED, message=answer.note or "no answer found")
+    code_cell = ext.code_cells.get(q.parent or q.id)
+    question_code = nb.cells[code_cell].source if code_cell is not None else None
+    loaded = get_check(name)
+    return name, run_check(loaded, question=q, answer=answer, claim=claim, notebook=nb,
+                           question_code=question_code, execution=execution)
+
+
+def _question_result(q: QuestionSpec, answer: Answer, claim: Claim | None, check: str, out: Outcome) -> QuestionResult:
+    details = dict(out.details)
+    if claim is not None:
+        if claim.extra:
+            details.setdefault("claim", dict(claim.extra))
+        if claim.notes:
+            details.setdefault("claim_notes", list(claim.notes))
+        if not claim.readable:
+            details.setdefault("claim_unreadable", True)
+    if answer.note:
+        details.setdefault("answer_note", answer.note)
+    message = out.message
+    if claim is not None and claim.notes:
+        extra = "; ".join(n for n in claim.notes if n not in message)
+        if extra:
+            message = f"{message} ({extra})" if message else extra
+    return QuestionResult(
+        id=q.id,
+        status=out.status,
+        check=check,
+        claimed=_claimed_value(claim),
+        expected=out.expected if out.expected is not None else q.key,
+        message=message,
+        evidence=claim.span.text if claim and claim.span else "",
+        cells=answer.cells,
+        method=out.method,
+        computed_evidence=tuple(out.evidence),
+        details=freeze(details),
+        answer_excerpt=_excerpt(answer),
+        placement=answer.placement,
+        points=q.points if out.status == Status.PASS else 0.0,
+        max_points=q.points,
+        key_reason=q.reason,
+        contested=q.contested,
+    )
+
+
+def _execute(nb: ParsedNotebook, spec: AssignmentSpec | None, *, timeout_cell: float, timeout_total: float,
+             sandbox: bool) -> ExecutionResult:
+    from auditor.execution import execute_notebook
+    from auditor.sandbox import SandboxPolicy
+
+    fetch: list[str] = []
+    for q in spec.questions if spec else ():
+        fetch.extend(f for f in q.fetch if f not in fetch)
+    policy = SandboxPolicy() if sandbox else SandboxPolicy(enabled=False)
+    return execute_notebook(nb, fetch=fetch, timeout_cell=timeout_cell, timeout_total=timeout_total, sandbox=policy)
+
+
+def _failed(path: str, message: str, kind: str, sha: str = "") -> AuditResult:
+    return AuditResult(
+        notebook=os.path.basename(str(path)),
+        sha256=sha,
+        assignment=SpecMatch(None, 0.0, "not audited"),
+        questions=(),
+        execution=ExecutionResult(ExecStatus.SKIPPED, message="not audited"),
+        auditor_version=__version__,
+        error=message,
+        error_kind=kind,
+    )
+
+
+def audit(
+    path: str | os.PathLike,
+    *,
+    assignment: Any = "auto",
+    execute: bool = True,
+    timeout_cell: float = 60,
+    timeout_total: float = 600,
+    sandbox: bool = True,
+    specs: Sequence[AssignmentSpec] | None = None,
+) -> AuditResult:
+    """Audit one notebook file. Never raises for a bad submission: see ``AuditResult.error``.
+
+    A spec that cannot be read (``assignment=PATH``) raises ``SpecError``: that is the caller's
+    usage error, not the submission's.
+    """
+    try:
+        nb = load_notebook(path)
+    except InputError as exc:
+        return _failed(str(path), str(exc), "input")
+    return audit_parsed(nb, assignment=assignment, execute=execute, timeout_cell=timeout_cell,
+                        timeout_total=timeout_total, sandbox=sandbox, specs=specs)
+
+
+def audit_parsed(
+    nb: ParsedNotebook,
+    *,
+    assignment: Any = "auto",
+    execute: bool = True,
+    timeout_cell: float = 60,
+    timeout_total: float = 600,
+    sandbox: bool = True,
+    specs: Sequence[AssignmentSpec] | None = None,
+) -> AuditResult:
+    match = resolve_assignment(nb, assignment, specs)
+    try:
+        return _audit(nb, match, execute=execute, timeout_cell=timeout_cell, timeout_total=timeout_total,
+                      sandbox=sandbox)
+    except SpecError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - our bug: reported, never blamed on the student
+        tb = traceback.format_exc(limit=-4)
+        result = _failed(nb.path, f"internal error: {type(exc).__name__}: {exc}", "internal", nb.sha256)
+        return AuditResult(**{**result.__dict__, "findings": (Finding("internal-error", tb),)})
+
+
+def _audit(nb: ParsedNotebook, match: SpecMatch, *, execute: bool, timeout_cell: float, timeout_total: float,
+           sandbox: bool) -> AuditResult:
+    spec = match.spec
+    if spec is None:
+        from auditor.specless import infer_spec
+
+        spec = infer_spec(nb)
+    ext = extract(nb, spec)
+    claims = {q.id: _read_claim(q, ext.answers[q.id]) for q in spec.questions}
+
+    findings: list[Finding] = []
+    if execute:
+        execution = _execute(nb, spec, timeout_cell=timeout_cell, timeout_total=timeout_total, sandbox=sandbox)
+    else:
+        execution = ExecutionResult(ExecStatus.SKIPPED, message="execution skipped (--no-execute)")
+    for cell, why in execution.skipped:
+        findings.append(Finding("skipped-cell", why, cell=cell))
+    for e in execution.stale_errors:
+        findings.append(Finding(
+            "stale-output",
+            f"the saved notebook shows {e.ename}: {e.evalue} in cell {e.cell}, but it does not happen when the "
+            "notebook is run from the top: the saved output is stale",
+            cell=e.cell,
+        ))
+    if match.spec is not None:
+        from auditor.tamper import detect_tampering
+
+        findings.extend(detect_tampering(nb, spec, ext.code_cells))
+
+    results: list[QuestionResult] = []
+    for q in spec.questions:
+        answer = ext.answers[q.id]
+        claim = claims[q.id]
+        check, outcome = _judge(q, answer, claim, nb, ext, execution)
+        results.append(_question_result(q, answer, claim, check, outcome))
+        if outcome.status == Status.ERROR:
+            findings.append(Finding("internal-error", outcome.message, question=q.id))
+    return AuditResult(
+        notebook=nb.name,
+        sha256=nb.sha256,
+        assignment=match,
+        questions=tuple(results),
+        execution=execution,
+        findings=tuple(findings),
+        auditor_version=__version__,
+    )

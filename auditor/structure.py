@@ -1,0 +1,120 @@
+"""Find an assignment's sections, questions and sub-statements from the notebook's structure.
+
+Used by ``auditor init`` on a blank template (to draft a spec) and by the spec-less audit of
+a notebook of an unknown assignment. Sections are ``##``/``###`` headings; a question is a
+markdown cell that opens with a numbered item (``1.``, ``2.`` ...) or a "Question N" heading;
+its sub-statements are the further list items of the same cell. Numbers are by ORDER in the
+section, never the printed number (templates print nested items all "1.", and some print a
+number twice).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from auditor.markdown_blocks import parse_blocks
+from auditor.models import ParsedNotebook
+from auditor.spec import slugify
+
+_ANSWER_MARK = re.compile(r"^\W*(answers?|ans|solutions?)\b", re.I)
+_QUESTION_HEADING = re.compile(r"^\W*(question|problem|exercise|task)\s*\d+", re.I)
+_TITLE_WORDS = re.compile(r"^(part\s*\d+|summary questions|theoretical questions)\b", re.I)
+
+
+@dataclass
+class FoundQuestion:
+    cell: int
+    text: str                                   # the question's text (plain)
+    subs: list[str] = field(default_factory=list)
+    code_cells: list[int] = field(default_factory=list)  # code cells between this question and the next
+    lines: list[str] = field(default_factory=list)       # all question text lines (for the fingerprint)
+
+
+@dataclass
+class FoundSection:
+    heading: str
+    slug: str
+    cell: int
+    questions: list[FoundQuestion] = field(default_factory=list)
+
+
+def _is_answer_cell(blocks) -> bool:
+    return bool(blocks) and bool(_ANSWER_MARK.match(blocks[0].text))
+
+
+def find_structure(nb: ParsedNotebook) -> list[FoundSection]:
+    sections: list[FoundSection] = []
+    current: FoundSection | None = None
+    last_q: FoundQuestion | None = None
+    pending_heading_q = False
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            if last_q is not None:
+                last_q.code_cells.append(cell.index)
+            continue
+        if cell.cell_type != "markdown":
+            continue
+        blocks = parse_blocks(cell.source)
+        if not blocks:
+            continue
+        head = blocks[0]
+        if head.kind == "heading" and head.level >= 2 and not _QUESTION_HEADING.match(head.text) \
+                and not _ANSWER_MARK.match(head.text) and not _TITLE_WORDS.match(head.text) and len(head.text) < 80:
+            current = FoundSection(head.text.strip(), slugify(head.text), cell.index)
+            sections.append(current)
+            last_q = None
+            blocks = blocks[1:]
+            if not blocks:
+                continue
+            head = blocks[0]
+        if head.kind == "heading" and _QUESTION_HEADING.match(head.text):
+            # "### Question 3": the question text follows (in this cell or the next)
+            if current is None:
+                current = FoundSection("Questions", "questions", cell.index)
+                sections.append(current)
+            pending_heading_q = True
+            rest = blocks[1:]
+            if not rest:
+                continue
+            blocks, head = rest, rest[0]
+        if _is_answer_cell(blocks):
+            pending_heading_q = False
+            continue
+        numbered = head.item_start and head.marker[:1].isdigit()
+        if not (numbered or pending_heading_q):
+            if last_q is not None and head.item_start:  # a follow-up list of statements in a later cell
+                last_q.subs.extend(b.text for b in blocks if b.item_start)
+                last_q.lines.extend(ln for b in blocks for ln in b.text.splitlines())
+            elif last_q is not None and not last_q.code_cells and len(blocks) <= 3:
+                last_q.lines.extend(ln for b in blocks for ln in b.text.splitlines())
+            continue
+        if current is None:
+            current = FoundSection("Questions", "questions", cell.index)
+            sections.append(current)
+        if pending_heading_q and last_q is not None and last_q.cell >= current.cell and not numbered:
+            pass
+        q = FoundQuestion(cell.index, head.text)
+        for b in blocks:
+            if _ANSWER_MARK.match(b.text):
+                break
+            q.lines.extend(b.text.splitlines())
+        for b in blocks[1:]:
+            if _ANSWER_MARK.match(b.text):
+                break
+            if b.item_start and b.kind == "paragraph":
+                q.subs.append(b.text)
+        if pending_heading_q and last_q is not None and last_q in current.questions and numbered \
+                and last_q.cell == cell.index:
+            continue
+        current.questions.append(q)
+        last_q = q
+        pending_heading_q = False
+    return [s for s in sections if s.questions]
+
+
+def distinctive_phrase(text: str, words: int = 7) -> str:
+    """A short phrase recognising a question: its first words, without list numbering or markup."""
+    clean = re.sub(r"\$[^$]*\$", " ", text)
+    clean = re.sub(r"[*_`#>]", " ", clean)
+    toks = clean.split()
+    return " ".join(toks[:words])
