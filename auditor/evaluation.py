@@ -88,9 +88,9 @@ def evaluate_one(label: dict, result: dict, ev: Evaluation) -> None:
     for item_id, item in label.get("items", {}).items():
         q = by_id.get(item_id)
         ev.answered_total += 1
-        elsewhere = item.get("claimed") == "elsewhere"
+        elsewhere = item.get("answered") == "elsewhere" or item.get("claimed") == "elsewhere"
         if elsewhere:
-            ok = q is not None and q["status"] == "manual" and "separate file" in (q.get("message") or "")
+            ok = q is not None and q["status"] == "manual"
             got_answered: Any = q["status"] if q else None
         else:
             got_answered = (q["status"] in ANSWERED_STATUSES) if q else None

@@ -29,13 +29,14 @@ from auditor.template_fingerprint import MARKER_WORDS, TemplateIndex, tokens
 # A label at the start of a line: "3.", "3)", "(3)", "a.", "b)", "(ii)", "4.1", "Q3", "Answer 3:".
 _LABEL = re.compile(
     r"""^\s*(?:[*_#>\s]*)
-        (?:(?:answer|ans|q|question)\s*)?
+        (?:(?:answers?|ans|q|question)\s*[:.]?\s*)?
         \(?(?:(?P<dotted>\d+(?:\.\d+)+)[.):]?
              |(?P<simple>\d+|[a-hA-H]|[ivxIVX]{1,4})(?:[.):]|\s*[-\u2013:]))
         (?:\s+|$|(?<=\))(?=\S)|(?<=\.)(?=[A-Z]))""",
     re.X | re.I,
 )
-_MARKER_ONLY = re.compile(r"^\W*(answers?|ans|solutions?)\W*\d*\W*$", re.I)
+# "Answer:", "**Answer 3:**", "ANSWER" alone; not "Answer: 13" (a number after the colon is an answer)
+_MARKER_ONLY = re.compile(r"^\W*(answers?|ans|solutions?)\s*(\d+(\.\d+)*)?\s*[:.)]?[\s*_:\-=>]*$", re.I)
 
 
 def normalise(text: str) -> str:
@@ -87,6 +88,9 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
         if template is not None:
             cov = template.coverage(text, code=(source == "code"))
             residual = cov.meaningful_residual()
+            if not residual and not _MARKER_ONLY.match(text) and not _LABEL.match(text):
+                # "Answer: 13": a bare number after a marker is the answer, not a label
+                residual = tuple(t for t in cov.residual if t.isdigit())
         else:
             residual = _residual_heuristic(text)
         is_template = not residual or bool(_MARKER_ONLY.match(text))
@@ -300,6 +304,10 @@ def _split_by_order(n_subs: int, content: Sequence[Line]) -> tuple[dict[int, lis
         nums = [_label(it[0]) or "" for it in items]
         if all(n and n.isdigit() and 1 <= int(n) <= n_subs for n in nums) and len(set(nums)) == len(nums):
             return {int(n): it for n, it in zip(nums, items)}, "labels"
+        ints = [int(n) for n in nums if n.isdigit()]
+        if len(ints) == len(nums) and ints[0] > n_subs and ints == list(range(ints[0], ints[0] + len(ints))):
+            # continued numbering (7., 8. for the first two parts): the run starts at the first part
+            return {k + 1: it for k, it in enumerate(items)}, "continued labels"
     groups = _paragraph_groups([ln for ln in content if ln.content])
     if len(groups) == n_subs:
         return {k + 1: groups[k] for k in range(n_subs)}, "paragraphs"
@@ -376,7 +384,7 @@ def extract(nb: ParsedNotebook, spec: AssignmentSpec) -> Extraction:
             lo, hi = _region_bounds(spec, q.id, loc.questions, loc.sections, len(lines))
             regions[q.id] = list(range(lo, hi))
 
-    regions = _split_grouped_sections(spec, regions, lines)
+    regions, direct = _split_grouped_sections(spec, regions, lines)
 
     for q in spec.questions:
         if q.sub is not None:
@@ -398,6 +406,11 @@ def extract(nb: ParsedNotebook, spec: AssignmentSpec) -> Extraction:
         split, how = _best_split(n, region, occ, lines, content)
         code_lines = [ln for ln in content if ln.source == "code"]
         for s in subs:
+            if s.id in direct:
+                part = [lines[i] for i in direct[s.id] if lines[i].content]
+                answers[s.id] = Answer(s.id, bool(part), _segments(part), _placement(part, anchor_cell),
+                                       note="grouped answer cell, split by labels")
+                continue
             if s.answer_patterns and code_lines:
                 hits = [ln for ln in code_lines if any(re.search(p, ln.text) for p in s.answer_patterns)]
                 answers[s.id] = Answer(s.id, bool(hits), _segments(hits), "code",
@@ -426,34 +439,82 @@ def extract(nb: ParsedNotebook, spec: AssignmentSpec) -> Extraction:
     return Extraction(answers, code_cells, anchor_cells)
 
 
+def _top_items(idx: Sequence[int], lines: Sequence[Line]) -> list[tuple[str | None, list[int]]]:
+    """Content (and answer-marker) lines grouped into labelled items: [(label, [line indexes])]."""
+    items: list[tuple[str | None, list[int]]] = []
+    for i in idx:
+        ln = lines[i]
+        lab = _label(ln)
+        if lab is not None and ln.content:
+            items.append((lab, [i]))
+        elif ln.content and items:
+            items[-1][1].append(i)
+    return items
+
+
 def _split_grouped_sections(spec: AssignmentSpec, regions: dict[str, list[int]], lines: Sequence[Line]):
-    """A section whose questions have empty regions but whose last question's region holds labelled
-    answers for all of them: move each labelled part to its question."""
+    """Answers grouped in one cell after a run of questions ("**Answers:** 1. ... 2. ..."): the run's
+    earlier questions have no content of their own; the last one's region holds labelled items for
+    all. Items are given to the run's leaves (its sub-statements, or the question when it has none)
+    when they number exactly as many as the leaves (students who number every leaf: 2.=1.1, 3.=1.2,
+    4.=2), else to questions by printed number, else to questions by order.
+    Returns (new regions of top-level questions, direct answers of sub-statements)."""
     out = dict(regions)
+    direct: dict[str, list[int]] = {}
+    subs_of: dict[str, list[QuestionSpec]] = {}
+    for q in spec.questions:
+        if q.parent:
+            subs_of.setdefault(q.parent, []).append(q)
+
+    def has_content(qid: str) -> bool:
+        return any(lines[i].content for i in regions[qid])
+
     for sec in spec.sections:
         qs = [q for q in spec.questions if q.section == sec.slug and q.sub is None and q.id in regions]
-        if len(qs) < 2:
-            continue
-        empty = [q for q in qs[:-1] if not any(lines[i].content for i in regions[q.id])]
-        if len(empty) < len(qs) - 1:
-            continue
-        last = qs[-1]
-        content_idx = [i for i in regions[last.id] if lines[i].content]
-        items: list[list[int]] = []
-        for i in content_idx:
-            lab = _label(lines[i])
-            if lab is not None and lab.split(".")[0].isdigit() and "." not in lab:
-                items.append([i])
-            elif items:
-                items[-1].append(i)
-        nums = [int(_label(lines[it[0]])) for it in items]
-        if len(items) < 2:
-            continue
-        # the labels must run through the section's questions in order (as printed or by order)
-        if nums == list(range(1, len(qs) + 1)) or len(items) == len(qs):
-            for q, it in zip(qs, items):
-                head = regions[q.id][:1] if q is not last else []
-                out[q.id] = sorted(set(([regions[q.id][0]] if regions[q.id] else []) + it)) if q is not last else it
-            # keep the last question's anchor in front for placement purposes
-            out[last.id] = [regions[last.id][0]] + [i for i in items[-1] if i != regions[last.id][0]]
-    return out
+        i = 0
+        while i < len(qs):
+            j = i
+            while j < len(qs) - 1 and not has_content(qs[j].id):
+                j += 1
+            run = qs[i : j + 1]
+            i = j + 1
+            if len(run) < 2 or not has_content(run[-1].id):
+                continue
+            last = run[-1]
+            items = _top_items(regions[last.id], lines)
+            if len(items) < 2:
+                continue
+            anchor_cell = lines[regions[last.id][0]].cell
+            if lines[items[0][1][0]].cell == anchor_cell:
+                continue  # answers written inside the last question's own cell are its own
+            if len(items) == len(subs_of.get(last.id, [])):
+                continue  # as many items as the last question's sub-statements: they are its parts
+            leaves = [(q, s) for q in run for s in (sorted(subs_of.get(q.id, []), key=lambda x: x.sub) or [None])]
+            assign: dict[str, list[int]] = {}
+            if len(items) == len(leaves) and len(leaves) > len(run):
+                for (q, s), (_, idx) in zip(leaves, items):
+                    assign.setdefault(q.id, []).extend(idx)
+                    if s is not None:
+                        direct[s.id] = idx
+            else:
+                numbers = {q.number: q for q in run}
+                current = None
+                switched = 0
+                for lab, idx in items:
+                    if lab and lab.isdigit() and int(lab) in numbers and \
+                            (current is None or int(lab) > current.number):
+                        current = numbers[int(lab)]
+                        switched += 1
+                    if current is not None:
+                        assign.setdefault(current.id, []).extend(idx)
+                if switched < 2:
+                    assign = {}
+                    if len(items) == len(run):
+                        for q, (_, idx) in zip(run, items):
+                            assign[q.id] = list(idx)
+            if not assign:
+                continue
+            for q in run:
+                anchor = regions[q.id][:1]
+                out[q.id] = anchor + [k for k in assign.get(q.id, []) if k not in anchor]
+    return out, direct
