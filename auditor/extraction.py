@@ -285,6 +285,8 @@ def _split_by_statements(n_subs: int, region: Sequence[int], occ: dict[int, tupl
 
 def _split_by_order(n_subs: int, content: Sequence[Line]) -> tuple[dict[int, list[Line]], str] | None:
     items = _items(content)
+    if len(items) == n_subs + 1 and sum(len(ln.residual) for ln in items[0]) <= 3:
+        items = items[1:]  # "4. Answers below" heads the list: not a part
     if len(items) == n_subs:
         return {k + 1: items[k] for k in range(n_subs)}, "labels"
     if items and len(items) > n_subs:

@@ -21,7 +21,8 @@ from auditor.markdown_blocks import parse_blocks
 NGRAM = 3
 _TOKEN = re.compile(r"[a-z]+|\d+")
 #: words that mark where an answer starts; alone they are not an answer.
-MARKER_WORDS = frozenset({"answer", "answers", "ans", "solution", "solutions", "my", "our", "here", "question", "q"})
+MARKER_WORDS = frozenset({"answer", "answers", "ans", "solution", "solutions", "my", "our", "here", "question",
+                          "q", "below", "see"})
 
 
 def tokens(text: str) -> list[str]:
