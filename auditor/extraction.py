@@ -58,6 +58,7 @@ class Line:
     heading_level: int
     template: bool           # nothing of the student's on this line
     residual: tuple[str, ...]
+    block: int = 0           # global number of the markdown block (paragraph, item) or cell part
 
     @property
     def content(self) -> bool:
@@ -83,6 +84,8 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
     template_code: set[int] = set()
     order = 0
 
+    block = 0
+
     def add(cell, source, kind, text, marker="", level=0):
         nonlocal order
         if template is not None:
@@ -94,12 +97,14 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
         else:
             residual = _residual_heuristic(text)
         is_template = not residual or bool(_MARKER_ONLY.match(text))
-        lines.append(Line(cell, order, source, kind, text, normalise(text), marker, level, is_template, residual))
+        lines.append(Line(cell, order, source, kind, text, normalise(text), marker, level, is_template, residual,
+                          block))
         order += 1
 
     for c in nb.cells:
         if c.cell_type == "markdown":
             for b in parse_blocks(c.source):
+                block += 1
                 first = True
                 for ln in b.text.splitlines():
                     if not ln.strip():
@@ -109,6 +114,7 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
                     first = False
         elif c.cell_type == "code":
             src_lines = [ln for ln in c.source.splitlines() if ln.strip()]
+            block += 1
             start = len(lines)
             for ln in src_lines:
                 add(c.index, "code", "cell-code", ln.rstrip())
@@ -117,6 +123,7 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
                 code_template = False
             if code_template:
                 template_code.add(c.index)
+            block += 1
             for ln in c.outputs_text.splitlines():
                 if not ln.strip():
                     continue
@@ -124,7 +131,7 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
                 if code_template:  # output of an untouched template cell is not an answer
                     last = lines[-1]
                     lines[-1] = Line(last.cell, last.order, last.source, last.kind, last.text, last.norm,
-                                     last.marker, 0, True, ())
+                                     last.marker, 0, True, (), last.block)
     return Layout(tuple(lines), frozenset(template_code))
 
 
@@ -245,14 +252,16 @@ def _items(lines: Sequence[Line]) -> list[list[Line]]:
 
 
 def _paragraph_groups(lines: Sequence[Line]) -> list[list[Line]]:
+    """Content lines grouped by markdown block (paragraph) or code cell."""
     groups: list[list[Line]] = []
-    prev_cell = None
+    prev = None
     for ln in lines:
-        if prev_cell != ln.cell or not groups:
+        key = ln.block if ln.source == "markdown" else ln.cell
+        if prev != key or not groups:
             groups.append([ln])
         else:
             groups[-1].append(ln)
-        prev_cell = ln.cell
+        prev = key
     return groups
 
 
