@@ -59,6 +59,7 @@ class Line:
     template: bool           # nothing of the student's on this line
     residual: tuple[str, ...]
     block: int = 0           # global number of the markdown block (paragraph, item) or cell part
+    coverage: float = 0.0    # share of the line's words that are template text
 
     @property
     def content(self) -> bool:
@@ -88,8 +89,10 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
 
     def add(cell, source, kind, text, marker="", level=0):
         nonlocal order
+        fraction = 0.0
         if template is not None:
             cov = template.coverage(text, code=(source == "code"))
+            fraction = cov.fraction
             residual = cov.meaningful_residual()
             if not residual and not _MARKER_ONLY.match(text) and not _LABEL.match(text):
                 # "Answer: 13": a bare number after a marker is the answer, not a label
@@ -98,7 +101,7 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
             residual = _residual_heuristic(text)
         is_template = not residual or bool(_MARKER_ONLY.match(text))
         lines.append(Line(cell, order, source, kind, text, normalise(text), marker, level, is_template, residual,
-                          block))
+                          block, fraction))
         order += 1
 
     for c in nb.cells:
@@ -131,7 +134,7 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
                 if code_template:  # output of an untouched template cell is not an answer
                     last = lines[-1]
                     lines[-1] = Line(last.cell, last.order, last.source, last.kind, last.text, last.norm,
-                                     last.marker, 0, True, (), last.block)
+                                     last.marker, 0, True, (), last.block, 1.0)
     return Layout(tuple(lines), frozenset(template_code))
 
 
@@ -205,7 +208,9 @@ def locate(spec: AssignmentSpec, lay: Layout) -> Located:
             continue
         phrases = _norm_phrases(q)
         lo, hi = _region_bounds(spec, q.parent, anchors, sections, len(lines))
-        statements[q.id] = tuple(i for i in range(lo, hi) if _contains_phrase(lines[i].norm, phrases))
+        # a copy of the statement (mostly template words), not a sentence of the student's that uses its words
+        statements[q.id] = tuple(i for i in range(lo, hi) if _contains_phrase(lines[i].norm, phrases)
+                                 and (lines[i].template or lines[i].coverage >= 0.5))
     return Located(anchors, sections, statements)
 
 
