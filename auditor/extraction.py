@@ -456,16 +456,17 @@ def extract(nb: ParsedNotebook, spec: AssignmentSpec) -> Extraction:
 
 
 def _top_items(idx: Sequence[int], lines: Sequence[Line]) -> list[tuple[str | None, list[int]]]:
-    """Content (and answer-marker) lines grouped into labelled items: [(label, [line indexes])]."""
+    """Lines grouped into labelled items: [(label, [content line indexes])]. A label starts an item even
+    on a line with nothing else ("1. $$" before a formula); items without content are dropped."""
     items: list[tuple[str | None, list[int]]] = []
     for i in idx:
         ln = lines[i]
         lab = _label(ln)
-        if lab is not None and ln.content:
-            items.append((lab, [i]))
+        if lab is not None and ln.source == "markdown":
+            items.append((lab, [i] if ln.content else []))
         elif ln.content and items:
             items[-1][1].append(i)
-    return items
+    return [it for it in items if it[1]]
 
 
 def _split_grouped_sections(spec: AssignmentSpec, regions: dict[str, list[int]], lines: Sequence[Line]):
@@ -497,12 +498,11 @@ def _split_grouped_sections(spec: AssignmentSpec, regions: dict[str, list[int]],
             if len(run) < 2 or not has_content(run[-1].id):
                 continue
             last = run[-1]
-            items = _top_items(regions[last.id], lines)
+            anchor_cell = lines[regions[last.id][0]].cell
+            # answers written inside the last question's own cell are its own: look after that cell
+            items = _top_items([k for k in regions[last.id] if lines[k].cell > anchor_cell], lines)
             if len(items) < 2:
                 continue
-            anchor_cell = lines[regions[last.id][0]].cell
-            if lines[items[0][1][0]].cell == anchor_cell:
-                continue  # answers written inside the last question's own cell are its own
             if len(items) == len(subs_of.get(last.id, [])):
                 continue  # as many items as the last question's sub-statements: they are its parts
             leaves = [(q, s) for q in run for s in (sorted(subs_of.get(q.id, []), key=lambda x: x.sub) or [None])]
