@@ -109,7 +109,29 @@ def find_structure(nb: ParsedNotebook) -> list[FoundSection]:
         current.questions.append(q)
         last_q = q
         pending_heading_q = False
-    return [s for s in sections if s.questions]
+    found = [s for s in sections if s.questions]
+    return found or _sections_as_questions(nb)
+
+
+def _sections_as_questions(nb: ParsedNotebook) -> list[FoundSection]:
+    """No numbered questions at all: each heading's first paragraph is its one question."""
+    out: list[FoundSection] = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            if out and out[-1].questions:
+                out[-1].questions[-1].code_cells.append(cell.index)
+            continue
+        blocks = parse_blocks(cell.source)
+        if not blocks:
+            continue
+        if blocks[0].kind == "heading" and blocks[0].level >= 2 and not out:
+            out.append(FoundSection(blocks[0].text.strip(), slugify(blocks[0].text) or "questions", cell.index))
+            blocks = blocks[1:]
+        if out and not out[-1].questions and blocks and blocks[0].kind != "heading":
+            q = FoundQuestion(cell.index, blocks[0].text)
+            q.lines.extend(blocks[0].text.splitlines())
+            out[-1].questions.append(q)
+    return [s for s in out if s.questions]
 
 
 def distinctive_phrase(text: str, words: int = 7) -> str:

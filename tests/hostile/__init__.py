@@ -1,0 +1,1 @@
+"""Hostile submissions (issue 6): builders and the tests that run them."""

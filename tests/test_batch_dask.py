@@ -1,0 +1,43 @@
+"""The --scheduler path: the same batch on a Dask distributed cluster (a LocalCluster on loopback)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from auditor.batch import run_batch
+
+distributed = pytest.importorskip("distributed")
+
+from test_batch import fake_audit, make_notebook  # noqa: E402  (same folder, on sys.path under pytest)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None,
+                                  host="127.0.0.1") as c:
+        yield c
+
+
+def test_dask_batch_gives_the_same_outputs_and_shares_the_cache(tmp_path, cluster):
+    sub = tmp_path / "submissions"
+    make_notebook(sub / "a.ipynb", "ANSWER cnns/3: 112 fine")
+    make_notebook(sub / "b b (1).ipynb", "ANSWER cnns/3: 125 wrong", "ANSWER dropout/1: 0.28")
+    (sub / "bad.ipynb").write_text("not json", encoding="utf-8")
+
+    on_dask = run_batch(sub, out_dir=tmp_path / "dask", scheduler=cluster.scheduler_address, audit_fn=fake_audit,
+                        progress=False)
+    local = run_batch(sub, out_dir=tmp_path / "local", jobs=1, audit_fn=fake_audit, progress=False)
+    assert [e["file"] for e in on_dask.submissions] == ["a.ipynb", "b b (1).ipynb", "bad.ipynb"]
+    assert [e["status"] for e in on_dask.submissions] == ["audited", "audited", "not-audited"]
+    assert "invalid JSON" in on_dask.submissions[2]["reason"]
+    assert [e["result"]["questions"] for e in on_dask.submissions] == [e["result"]["questions"] for e in local.submissions]
+    assert on_dask.exit_code == local.exit_code == 1
+    for name in ("index.html", "summary.json", "grades.csv"):
+        assert (tmp_path / "dask" / name).is_file()
+    assert (tmp_path / "dask" / "grades.csv").read_text() == (tmp_path / "local" / "grades.csv").read_text()
+    assert json.loads((tmp_path / "dask" / "submissions" / "a.json").read_text())["notebook"] == "a.ipynb"
+
+    # same cache: a local rerun into the Dask run's folder audits nothing again
+    again = run_batch(sub, out_dir=tmp_path / "dask", jobs=1, audit_fn=fake_audit, progress=False)
+    assert again.from_cache == 3 and again.audited_now == 0

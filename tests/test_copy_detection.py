@@ -1,0 +1,57 @@
+"""Copied answers: word 8-gram overlap per question, template phrases ignored."""
+from __future__ import annotations
+
+from auditor.copy_detection import answers_from_results, find_copied_pairs, shingles, words
+
+BASE = ("the discriminator learns to tell real images from generated ones while the generator learns to fool "
+        "it so the two losses pull against each other and training can oscillate")
+OTHER = ("mode collapse happens when the generator maps many latent codes to a handful of outputs that "
+         "already fool the current discriminator well enough")
+TEMPLATE = "explain in your own words why training generative adversarial networks is considered hard and unstable"
+
+
+def test_words_and_shingles():
+    assert words("Hello, World! x_1 2.5") == ["hello", "world", "x", "1", "2", "5"]
+    assert len(shingles("a b c d e f g h i")) == 2
+    assert shingles("too short") == frozenset()
+
+
+def test_pair_found_with_questions_involved():
+    answers = {
+        "s1": {"gan/1": BASE, "gan/2": OTHER},
+        "s2": {"gan/1": BASE.replace("oscillate", "diverge"), "gan/2": OTHER},
+        "s3": {"gan/1": "a short different answer about something else entirely here", "gan/2": "no idea at all"},
+    }
+    pairs = find_copied_pairs(answers)
+    assert len(pairs) == 1
+    p = pairs[0]
+    assert (p.a, p.b) == ("s1", "s2")
+    assert 0.9 < p.overlap < 1.0 and p.containment > 0.9
+    assert {q.question for q in p.questions} == {"gan/1", "gan/2"}
+    assert next(q for q in p.questions if q.question == "gan/2").overlap == 1.0
+
+
+def test_same_text_under_different_questions_does_not_match():
+    pairs = find_copied_pairs({"s1": {"gan/1": BASE}, "s2": {"gan/2": BASE}})
+    assert pairs == []
+
+
+def test_phrases_most_of_the_class_shares_are_ignored():
+    # everyone pasted the question's text; only the real answers differ
+    answers = {f"s{i}": {"gan/1": TEMPLATE + f" answer number {i} " + " ".join(f"w{i}x{j}" for j in range(12))}
+               for i in range(10)}
+    assert find_copied_pairs(answers) == []
+    answers["s0"]["gan/1"] = answers["s1"]["gan/1"]  # a real copy on top of the template
+    pairs = find_copied_pairs(answers)
+    assert [(p.a, p.b) for p in pairs] == [("s0", "s1")]
+
+
+def test_short_answers_are_not_flagged():
+    assert find_copied_pairs({"s1": {"q": "the answer is clearly true because of it"},
+                              "s2": {"q": "the answer is clearly true because of it"}}) == []
+
+
+def test_answers_from_results_prefers_full_text():
+    res = {"questions": [{"id": "q1", "answer_excerpt": "short", "answer_text": "the full text"},
+                         {"id": "q2", "answer_excerpt": "only excerpt"}, {"id": "q3", "answer_excerpt": ""}]}
+    assert answers_from_results([("s", res)]) == {"s": {"q1": "the full text", "q2": "only excerpt"}}

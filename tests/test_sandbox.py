@@ -1,0 +1,116 @@
+"""The sandbox's plan (no kernel) and the values protocol's validation (auditor side)."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+
+import numpy as np
+import pytest
+
+from auditor import kernel_values as kv
+from auditor.sandbox import Sandbox, SandboxPolicy, probe_bwrap, probe_unshare
+
+
+def test_plan_wraps_the_kernel_with_limits_and_reports_them():
+    with Sandbox(SandboxPolicy(memory_bytes=123 * 2**20, max_processes=77)) as sb:
+        cmd = sb.wrap(["python", "-m", "ipykernel_launcher"])
+        iso = sb.isolation()
+        assert cmd[-3:] == ["python", "-m", "ipykernel_launcher"]
+        assert cmd[3].endswith("kernel_launch.py")
+        limits = json.loads(cmd[4])["rlimits"]
+        assert limits["as"] == 123 * 2**20 and limits["core"] == 0
+        assert iso["rlimits"]["address_space_bytes"] == 123 * 2**20
+        assert iso["workdir"] == "temp" and iso["env"] == "scrubbed"
+        assert "77" in iso["pids"] or iso["pids"].startswith("not limited (")
+        if probe_bwrap()[0]:
+            assert iso["network"].startswith("bwrap") and "bwrap" in cmd[6]
+        elif probe_unshare()[0]:
+            assert iso["network"].startswith("unshare-net")
+        else:
+            assert iso["network"].startswith("none (")
+        assert sb.workdir.is_dir() and not any(sb.workdir.iterdir())
+        root = sb.root
+    assert not root.exists()
+
+
+def test_env_is_scrubbed(monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "secret")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    with Sandbox(SandboxPolicy(threads=1)) as sb:
+        env = sb.env()
+    assert "GITHUB_TOKEN" not in env and "AWS_SECRET_ACCESS_KEY" not in env
+    assert env["HOME"].startswith(str(sb.root)) and env["OMP_NUM_THREADS"] == "1"
+    assert set(env) <= {"PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "IPYTHONDIR", "MPLCONFIGDIR",
+                        "PYTHONDONTWRITEBYTECODE", "PYDEVD_DISABLE_FILE_VALIDATION", "PYTHONNOUSERSITE",
+                        "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                        "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"}
+
+
+def test_disabled_sandbox_says_so():
+    with Sandbox(SandboxPolicy(enabled=False)) as sb:
+        iso = sb.isolation()
+        assert sb.wrap(["k"]) == ["k"]
+    assert iso["sandbox"] == "off" and iso["network"].startswith("none (")
+
+
+def test_forced_unshare_reports_filesystem_unprotected():
+    if not probe_unshare()[0]:
+        pytest.skip("unshare --net not permitted here: " + probe_unshare()[1])
+    with Sandbox(SandboxPolicy(network="unshare")) as sb:
+        iso = sb.isolation()
+    assert iso["network"].startswith("unshare-net") and iso["filesystem"].startswith("not protected")
+
+
+# --------------------------------------------------------------------------- values protocol
+
+def _payload(values, nonce="n1", errors=None):
+    return json.dumps({"nonce": nonce, "values": values, "errors": errors or {}})
+
+
+def _array(arr, **over):
+    rec = {"kind": "array", "dtype": arr.dtype.str, "shape": list(arr.shape),
+           "data": base64.b64encode(arr.tobytes()).decode()}
+    rec.update(over)
+    return rec
+
+
+def test_decode_arrays_and_json():
+    arr = np.arange(6, dtype="<f4").reshape(2, 3)
+    values, problems = kv.decode_values(
+        _payload({"g": _array(arr), "x": {"kind": "json", "value": [1, 2.5, "a", None]},
+                  "not_asked": {"kind": "json", "value": 1}}, errors={"y": "TypeError: nope"}),
+        nonce="n1", names=["g", "x", "y"])
+    assert values["g"].tolist() == arr.tolist() and not values["g"].flags.writeable
+    assert values["x"] == [1, 2.5, "a", None]
+    assert "not_asked" not in values and problems == {"y": "TypeError: nope"}
+
+
+@pytest.mark.parametrize("override,why", [
+    ({"dtype": "|O"}, "dtype not allowed"),
+    ({"dtype": "<V8"}, "dtype not allowed"),
+    ({"shape": [4, 4]}, "bytes of data"),
+    ({"shape": [-1]}, "bad shape"),
+    ({"data": "!!not base64!!"}, "bad base64"),
+])
+def test_bad_arrays_are_rejected(override, why):
+    values, problems = kv.decode_values(_payload({"g": _array(np.zeros(3, "<f8"), **override)}),
+                                        nonce="n1", names=["g"])
+    assert values == {} and why in problems["g"]
+
+
+def test_nonce_and_shape_of_payload_are_checked():
+    with pytest.raises(kv.PayloadError, match="nonce"):
+        kv.decode_values(_payload({}, nonce="forged"), nonce="n1", names=["g"])
+    with pytest.raises(kv.PayloadError, match="not JSON"):
+        kv.decode_values("{not json", nonce="n1", names=["g"])
+    with pytest.raises(kv.PayloadError, match="exceeds the cap"):
+        kv.decode_values("x" * 200_000, nonce="n1", names=["g"], cap=10)
+
+
+def test_fetch_code_only_reads_valid_names():
+    code = kv.fetch_code(["grads", "os.system('x')", "__auditor_got", "ok2"], "abc")
+    assert "__auditor_got['grads'] = grads" in code and "__auditor_got['ok2'] = ok2" in code
+    assert "os.system" not in code.split("exec(")[0]
+    compile(code, "<fetch>", "exec")
+    assert os.path.basename(kv.__file__) == "kernel_values.py"
