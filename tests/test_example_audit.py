@@ -67,8 +67,6 @@ EXPECTED = {
 
 #: known reading gaps (strict: once fixed, the xfail fails and this entry must go)
 KNOWN_GAPS = {
-    "strong.ipynb": "embeddings/1: the shape claim takes the input shape (4, 3, 9) mentioned after "
-                    "the stated `vectors.shape == (4, 3, 9, 16)`",
     "partly_blank.ipynb": "grouped cell with an empty sub-item: activation-functions/1.3 and /2 are "
                           "shifted (1.3 read as unanswered, the empty '2.' read as answered)",
 }
