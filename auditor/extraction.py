@@ -109,6 +109,9 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
             for b in parse_blocks(c.source):
                 block += 1
                 first = True
+                if not b.text and b.marker:
+                    add(c.index, "markdown", b.kind, b.marker, b.marker, 0)  # an empty list item
+                    continue
                 for ln in b.text.splitlines():
                     if not ln.strip():
                         continue
@@ -466,7 +469,7 @@ def _top_items(idx: Sequence[int], lines: Sequence[Line]) -> list[tuple[str | No
             items.append((lab, [i] if ln.content else []))
         elif ln.content and items:
             items[-1][1].append(i)
-    return [it for it in items if it[1]]
+    return items
 
 
 def _split_grouped_sections(spec: AssignmentSpec, regions: dict[str, list[int]], lines: Sequence[Line]):
@@ -500,15 +503,18 @@ def _split_grouped_sections(spec: AssignmentSpec, regions: dict[str, list[int]],
             last = run[-1]
             anchor_cell = lines[regions[last.id][0]].cell
             # answers written inside the last question's own cell are its own: look after that cell
-            items = _top_items([k for k in regions[last.id] if lines[k].cell > anchor_cell], lines)
+            all_items = _top_items([k for k in regions[last.id] if lines[k].cell > anchor_cell], lines)
+            items = [it for it in all_items if it[1]]
             if len(items) < 2:
                 continue
             if len(items) == len(subs_of.get(last.id, [])):
                 continue  # as many items as the last question's sub-statements: they are its parts
             leaves = [(q, s) for q in run for s in (sorted(subs_of.get(q.id, []), key=lambda x: x.sub) or [None])]
             assign: dict[str, list[int]] = {}
-            if len(items) == len(leaves) and len(leaves) > len(run):
-                for (q, s), (_, idx) in zip(leaves, items):
+            if len(leaves) > len(run) and len(leaves) in (len(items), len(all_items)):
+                # every leaf numbered in turn (empty items keep their place)
+                by_leaf = items if len(items) == len(leaves) else all_items
+                for (q, s), (_, idx) in zip(leaves, by_leaf):
                     assign.setdefault(q.id, []).extend(idx)
                     if s is not None:
                         direct[s.id] = idx

@@ -79,6 +79,9 @@ def parse_blocks(source: str) -> tuple[Block, ...]:
             markers.append(f"{info}{mk}" if info else mk)
             pending_item = True
         elif t == "list_item_close":
+            if pending_item and markers:
+                # an empty item ("2." with nothing after it) still holds its place in the numbering
+                blocks.append(Block("paragraph", "", depth, markers[-1], True, tok.map[0] if tok.map else 0))
             markers.pop()
             pending_item = False
         elif t == "heading_open":

@@ -66,10 +66,7 @@ EXPECTED = {
 
 
 #: known reading gaps (strict: once fixed, the xfail fails and this entry must go)
-KNOWN_GAPS = {
-    "partly_blank.ipynb": "grouped cell with an empty sub-item: activation-functions/1.3 and /2 are "
-                          "shifted (1.3 read as unanswered, the empty '2.' read as answered)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", [
