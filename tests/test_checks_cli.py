@@ -38,3 +38,15 @@ def test_unknown_name_exits_2_with_a_clear_message(capsys):
 def test_no_action_is_a_usage_error(capsys):
     assert main(["checks"]) == 2
     assert "list | explain" in capsys.readouterr().err
+
+
+def test_a_broken_installed_check_is_named_and_exits_2(monkeypatch, capsys):
+    import auditor.cli_checks as cli_checks
+    from auditor.plugins import FoundCheck, find_checks
+
+    broken = FoundCheck("broken_check", "no_such_module_for_tests:check", "broken-pkg", "0.1")
+    monkeypatch.setattr(cli_checks, "find_checks", lambda: (*find_checks(), broken))
+    assert main(["checks", "list"]) == 2
+    captured = capsys.readouterr()
+    assert "receptive_field" in captured.out
+    assert "broken_check" in captured.err and "broken-pkg" in captured.err

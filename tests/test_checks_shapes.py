@@ -100,3 +100,20 @@ def test_cpu_build_refuses_huge_models():
     with pytest.raises(UnsupportedCode, match="too many"):
         build_model("m = nn.Linear(100000, 100000)", device="cpu")
     assert isinstance(build_model("m = nn.Linear(3, 3)", device="cpu").weight, torch.Tensor)
+
+
+@pytest.mark.parametrize("code", [
+    "x = torch.ones(3, 1).expand(10**6, 10**6)\nm = nn.Linear(2, 2)\ny = (x * x).sum()",
+    "m = nn.Sequential(nn.Linear(2, 2)(torch.ones(1, 2)))",
+    "big = nn.Linear(100000, 100000)\nm = nn.Sequential(nn.Linear(2, 2), big.weight)",
+])
+def test_cpu_builds_never_compute_with_tensors(code):
+    with pytest.raises(UnsupportedCode):
+        TorchSnippet(code, "cpu").value("y" if "y =" in code else "m")
+
+
+def test_builtins_do_not_iterate_tensors():
+    with pytest.raises(UnsupportedCode):
+        TorchSnippet("x = torch.zeros(10**9)\ny = list(x)").value("y")
+    with pytest.raises(UnsupportedCode):
+        TorchSnippet("x = torch.zeros(10**9)\ny = [*x]").value("y")

@@ -182,3 +182,13 @@ def test_shipped_specs_fit_their_checks():
             loaded = get_check(q.check or "answered")
             assert missing_spec_params(loaded, q.params) == [], (spec.id, q.id)
             assert unknown_spec_params(loaded, q.params) == [], (spec.id, q.id)
+
+
+def test_callable_objects_are_accepted_as_checks():
+    class Counter:
+        def __call__(self, answer, *, limit=3):
+            return Outcome(Status.MANUAL)
+
+    loaded = validate_signature("counter", Counter())
+    assert loaded.injected == ("answer",) and loaded.optional_params == ("limit",)
+    assert run_check(loaded, question=_question(), answer=ANSWER, claim=CLAIM).status is Status.MANUAL

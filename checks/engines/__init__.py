@@ -1,0 +1,1 @@
+"""Machinery shared by several checks; each module says which checks use it."""
