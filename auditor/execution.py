@@ -1,0 +1,451 @@
+"""Run a submission in a fresh, sandboxed kernel and record what happened.
+
+``execute_notebook`` builds a new nbformat v4 notebook from the parsed cells (the submission is
+never touched), writes it alone into the sandbox's temporary working directory, starts the
+auditor's own ipykernel (whatever kernel the notebook asks for) through :mod:`auditor.sandbox`,
+and drives nbclient cell by cell:
+
+* package installs (``!pip``, ``%pip``, ``!conda`` ...) are replaced by no-ops and reported;
+* each error is read from the *execute reply* (status, ename, evalue), so a student who
+  silences ``showtraceback`` hides nothing;
+* a per-cell timeout and an overall deadline; a timeout or a dead kernel stops the run and is
+  reported as ``timeout`` / ``crashed``, never as ``ok``;
+* outputs are capped per cell and in total (what is cut is reported), so a cell printing
+  500 MB costs bounded memory;
+* after the cells, the requested variables are fetched as plain data (:mod:`auditor.kernel_values`);
+* the kernel's whole process tree is killed at the end (no graceful shutdown to wait for).
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import re
+import signal
+import subprocess
+import time
+from queue import Empty
+from types import MappingProxyType
+from typing import Any, Sequence
+
+import nbformat
+import zmq
+import zmq.asyncio
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from auditor import kernel_values
+from auditor.models import CellError, ExecStatus, ExecutionResult, ParsedNotebook, freeze
+from auditor.sandbox import Sandbox, SandboxPolicy
+
+CELL_OUTPUT_CAP = 1 * 1024 * 1024          # characters of output kept per cell
+TOTAL_OUTPUT_CAP = 16 * 1024 * 1024        # characters of output kept for the notebook
+MAX_MESSAGE_BYTES = 4 * kernel_values.MAX_VALUE_BYTES + (1 << 20)   # per ZMQ message
+FETCH_TIMEOUT = 30.0
+STARTUP_TIMEOUT = 60.0
+PIP_SKIPPED = "pip install not run"
+CONDA_SKIPPED = "conda install not run"
+
+# A line that installs packages: `!pip ...`, `%pip ...`, `!python -m pip ...`,
+# `!{sys.executable} -m pip ...`, `%conda ...`, `!conda/mamba ...`.
+_INSTALL_LINE = re.compile(
+    r"^(?P<indent>[ \t]*)[!%]\s*(?:(?:\S*python[\d.]*|\{[^}]*\})\s+-m\s+)?"
+    r"(?P<tool>pip3?|conda|mamba|micromamba)\b")
+# Inside %%bash / %%sh / %%script cells the lines are shell: `pip install`, `conda install`.
+_SHELL_INSTALL_LINE = re.compile(
+    r"^(?P<indent>[ \t]*)(?:sudo\s+)?(?:(?:\S*python[\d.]*)\s+-m\s+)?(?P<tool>pip3?|conda|mamba)\s")
+_SHELL_CELL = re.compile(r"^\s*%%(bash|sh|script)\b")
+
+
+class KernelStartError(RuntimeError):
+    """The sandboxed kernel could not be started: a problem of this machine, not the student."""
+
+
+def neutralise_installs(source: str) -> tuple[str, str | None]:
+    """Replace package-install lines by no-ops; return (new source, skip reason or None)."""
+    shell = bool(_SHELL_CELL.match(source))
+    pattern = _SHELL_INSTALL_LINE if shell else _INSTALL_LINE
+    lines = source.split("\n")
+    reason = None
+    for i, line in enumerate(lines):
+        m = pattern.match(line) if not (shell and i == 0) else None
+        if m:
+            tool = m.group("tool")
+            reason = reason or (CONDA_SKIPPED if tool in ("conda", "mamba", "micromamba") else PIP_SKIPPED)
+            noop = ":" if shell else "pass"
+            lines[i] = f"{m.group('indent')}{noop}  # auditor: package install not run"
+    return "\n".join(lines), reason
+
+
+def _content_size(content: dict[str, Any]) -> int:
+    if "text" in content:
+        return len(content.get("text") or "")
+    total = 0
+    for value in (content.get("data") or {}).values():
+        total += len(value) if isinstance(value, str) else len(str(value))
+    return total + 64
+
+
+class _AuditClient(NotebookClient):
+    """nbclient with output caps and error capture from the execute replies."""
+
+    def __init__(self, nb: Any, km: AsyncKernelManager, **kw: Any) -> None:
+        super().__init__(nb, km=km, **kw)
+        self.out_chars: dict[int, int] = {}
+        self.total_chars = 0
+        self.truncated: dict[int, int] = {}       # cell -> characters dropped
+        self.replies: dict[int, dict[str, Any]] = {}
+        self.idle_seen: set[int] = set()
+        self.zmq_context: Any = None
+        self.on_cell_executed = self._record_reply
+
+    def _record_reply(self, cell: Any, cell_index: int, execute_reply: dict[str, Any] | None) -> None:
+        if execute_reply is not None:
+            self.replies[cell_index] = execute_reply.get("content", {})
+
+    def process_message(self, msg: dict[str, Any], cell: Any, cell_index: int) -> Any:
+        if msg.get("msg_type") in ("stream", "display_data", "execute_result", "update_display_data"):
+            size = _content_size(msg.get("content") or {})
+            used = self.out_chars.get(cell_index, 0)
+            if used + size > CELL_OUTPUT_CAP or self.total_chars + size > TOTAL_OUTPUT_CAP:
+                self.truncated[cell_index] = self.truncated.get(cell_index, 0) + size
+                return None
+            self.out_chars[cell_index] = used + size
+            self.total_chars += size
+        elif msg.get("msg_type") == "status" and (msg.get("content") or {}).get("execution_state") == "idle":
+            self.idle_seen.add(cell_index)
+        return super().process_message(msg, cell, cell_index)
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """The auditor's own ipykernel, started through the sandbox's wrapper chain."""
+
+    def __init__(self, *, sandbox: Sandbox, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._sandbox = sandbox
+
+    def write_connection_file(self, **kw: Any) -> None:
+        super().write_connection_file(**kw)
+        if self._sandbox.uid is not None:      # the kernel runs as the sandbox uid: let it read
+            os.chown(self.connection_file, self._sandbox.uid, self._sandbox.uid)
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        cmd = [self._sandbox.python, "-m", "ipykernel_launcher", "-f", self.connection_file,
+               *(extra_arguments or [])]
+        return self._sandbox.wrap(cmd)
+
+
+def _build_notebook(nb: ParsedNotebook) -> tuple[Any, list[tuple[int, str]]]:
+    cells = []
+    skipped: list[tuple[int, str]] = []
+    for c in nb.cells:
+        if c.cell_type == "code":
+            source, reason = neutralise_installs(c.source)
+            if reason:
+                skipped.append((c.index, reason))
+            cells.append(nbformat.v4.new_code_cell(source))
+        elif c.cell_type == "markdown":
+            cells.append(nbformat.v4.new_markdown_cell(c.source))
+        else:
+            cells.append(nbformat.v4.new_raw_cell(c.source))
+    new = nbformat.v4.new_notebook(cells=cells)
+    new.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return new, skipped
+
+
+def _describe_exit(rc: int | None) -> str:
+    if rc is None:
+        return "no exit status"
+    if rc < 0:
+        try:
+            return f"killed by {signal.Signals(-rc).name}"
+        except ValueError:
+            return f"killed by signal {-rc}"
+    if rc > 128:
+        try:
+            return f"exit status {rc} ({signal.Signals(rc - 128).name}?)"
+        except ValueError:
+            pass
+    return f"exit status {rc}"
+
+
+class _Run:
+    def __init__(self, nb: ParsedNotebook, fetch: Sequence[str], timeout_cell: float,
+                 timeout_total: float, policy: SandboxPolicy) -> None:
+        self.nb = nb
+        self.fetch = [n for n in dict.fromkeys(fetch)]
+        self.timeout_cell = float(timeout_cell)
+        self.timeout_total = float(timeout_total)
+        self.policy = policy
+        self.messages: list[str] = []
+
+    async def run(self) -> ExecutionResult:
+        t0 = time.monotonic()
+        self.deadline = t0 + self.timeout_total + STARTUP_TIMEOUT   # reset once the kernel is ready
+        nb4, skipped = _build_notebook(self.nb)
+        with Sandbox(self.policy) as sb:
+            isolation = sb.isolation()
+            isolation.update(timeouts={"cell_s": self.timeout_cell, "total_s": self.timeout_total},
+                             output_cap_chars={"cell": CELL_OUTPUT_CAP, "total": TOTAL_OUTPUT_CAP})
+            nbformat.write(nb4, str(sb.workdir / "notebook.ipynb"))
+            km = SandboxedKernelManager(sandbox=sb, kernel_name="python3", transport="ipc",
+                                        ip=str(sb.rundir / "kernel"),
+                                        connection_file=str(sb.rundir / "kernel.json"))
+            client = _AuditClient(nb4, km, allow_errors=True, interrupt_on_timeout=False,
+                                  timeout_func=self._cell_timeout, record_timing=False,
+                                  raise_on_iopub_timeout=False, iopub_timeout=2,
+                                  kernel_name="python3")
+            try:
+                await self._start(km, client, sb)
+                # The overall timeout counts the student's cells, not our kernel start-up
+                # (which a loaded batch machine may slow down).
+                self.deadline = time.monotonic() + self.timeout_total
+                status, values = await self._cells_then_fetch(km, client)
+            finally:
+                await self._kill(km, client)
+        errors = tuple(CellError(i, str(r.get("ename", "")), str(r.get("evalue", "")))
+                       for i, r in sorted(client.replies.items()) if r.get("status") == "error")
+        if status is ExecStatus.OK and errors:
+            status = ExecStatus.ERRORS
+        for cell in sorted(set(client.replies) - client.idle_seen):
+            if cell not in client.truncated:
+                client.truncated[cell] = -1
+        for cell, dropped in sorted(client.truncated.items()):
+            if dropped < 0:
+                self.messages.append(f"cell {cell}: output lost (a message larger than "
+                                     f"{MAX_MESSAGE_BYTES} bytes was refused, or output never ended)")
+                continue
+            self.messages.append(f"cell {cell}: output cut at {CELL_OUTPUT_CAP} characters")
+        stale = self._stale(client.replies)
+        return ExecutionResult(status=status, errors=errors, stale_errors=stale,
+                               skipped=tuple(skipped), values=MappingProxyType(values),
+                               isolation=freeze(isolation), duration_s=time.monotonic() - t0,
+                               message="; ".join(self.messages))
+
+    def _remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def _cell_timeout(self, cell: Any) -> float:
+        return max(0.05, min(self.timeout_cell, self._remaining()))
+
+    async def _install_output_cap(self, kc: Any) -> None:
+        """Cap stdout/stderr writes per cell inside the kernel (a courtesy: the grader-side
+        cap and the ZMQ message cap hold even if the student removes it)."""
+        msg_id = kc.execute(_OUTPUT_CAP_CODE % (CELL_OUTPUT_CAP + 4096), silent=True,
+                            store_history=False, allow_stdin=False)
+        try:
+            await kc._async_recv_reply(msg_id, timeout=10)
+        except Exception:
+            self.messages.append("kernel-side output cap not installed")
+
+    async def _start(self, km: SandboxedKernelManager, client: _AuditClient, sb: Sandbox) -> None:
+        startup = STARTUP_TIMEOUT
+        log_path = sb.root / "kernel-stderr.log"
+        try:
+            with open(log_path, "wb") as log:
+                await km.start_kernel(cwd=str(sb.workdir), env=sb.env(), stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.DEVNULL, stderr=log)
+            # Our own ZMQ context: a message larger than the cap is refused by the transport,
+            # so one huge output never sits whole in the grader's memory.
+            client.zmq_context = zmq.asyncio.Context()
+            client.zmq_context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+            kc = km.client(context=client.zmq_context)
+            kc.start_channels(stdin=False)  # no stdin: input() raises StdinNotImplementedError
+            client.kc = kc
+            await kc.wait_for_ready(timeout=startup)
+            await self._install_output_cap(kc)
+        except Exception as exc:
+            try:
+                with open(log_path, "rb") as log:
+                    log.seek(max(0, os.path.getsize(log_path) - 2000))
+                    tail = log.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+            except OSError:
+                tail = []
+            raise KernelStartError(f"the sandboxed kernel did not start: {exc} "
+                                   f"(isolation: {sb.isolation().get('network')}; "
+                                   f"kernel stderr: {' | '.join(tail) or 'empty'})") from exc
+
+    async def _cells_then_fetch(self, km: SandboxedKernelManager,
+                                client: _AuditClient) -> tuple[ExecStatus, dict[str, Any]]:
+        cells = client.nb.cells
+        for index, cell in enumerate(cells):
+            if cell.cell_type != "code" or not cell.source.strip():
+                continue
+            if self._remaining() <= 0:
+                self.messages.append(f"overall timeout of {self.timeout_total:g} s reached "
+                                     f"before cell {index}")
+                return ExecStatus.TIMEOUT, {}
+            try:
+                await client.async_execute_cell(cell, index)
+                if index in client.replies and index not in client.idle_seen:
+                    await _reopen_iopub(client.kc)     # a refused message broke the channel
+            except CellTimeoutError:
+                if self._remaining() <= 0.05:
+                    self.messages.append(f"cell {index} was still running at the overall timeout "
+                                         f"of {self.timeout_total:g} s; later cells not run")
+                else:
+                    self.messages.append(f"cell {index} exceeded the per-cell timeout of "
+                                         f"{self.timeout_cell:g} s; later cells not run")
+                return ExecStatus.TIMEOUT, {}
+            except DeadKernelError:
+                proc = getattr(km.provisioner, "process", None)
+                rc = None
+                if proc is not None:
+                    try:
+                        rc = proc.wait(timeout=2)
+                    except subprocess.TimeoutExpired:
+                        pass
+                self.messages.append(f"the kernel died while running cell {index} "
+                                     f"({_describe_exit(rc)}); later cells not run")
+                return ExecStatus.CRASHED, {}
+        if not await client.kc.is_alive():
+            self.messages.append("the kernel exited during the run (e.g. exit() or os._exit in a "
+                                 "cell); its results are incomplete")
+            return ExecStatus.CRASHED, {}
+        values: dict[str, Any] = {}
+        if self.fetch:
+            values = await self._fetch(client)
+        return ExecStatus.OK, values
+
+    async def _fetch(self, client: _AuditClient) -> dict[str, Any]:
+        kc = client.kc
+        nonce = kernel_values.new_nonce()
+        code = kernel_values.fetch_code(self.fetch, nonce)
+        msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False,
+                            stop_on_error=False)
+        deadline = time.monotonic() + max(2.0, min(FETCH_TIMEOUT, self._remaining() + 5))
+        payloads: list[Any] = []
+        done = False
+        while not done and time.monotonic() < deadline:
+            try:
+                msg = await kc.get_iopub_msg(timeout=max(0.05, min(1.0, deadline - time.monotonic())))
+            except Empty:
+                if not await kc.is_alive():
+                    break
+                continue
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            mtype, content = msg.get("msg_type"), msg.get("content") or {}
+            if mtype == "display_data" and kernel_values.MIME in (content.get("data") or {}):
+                payloads.append(content["data"][kernel_values.MIME])
+            elif mtype == "status" and content.get("execution_state") == "idle":
+                done = True
+        decoded, rejected = [], []
+        for payload in payloads:
+            try:
+                decoded.append(kernel_values.decode_values(payload, nonce=nonce, names=self.fetch))
+            except kernel_values.PayloadError as exc:
+                rejected.append(str(exc))
+        if rejected:
+            self.messages.append(f"fetching: {len(rejected)} forged or invalid values payload(s) "
+                                 f"ignored ({rejected[0]})")
+        if len(decoded) != 1:
+            why = "no valid values payload came back" if not decoded else \
+                "more than one payload with the right nonce (all ignored)"
+            self.messages.append(f"fetching {', '.join(self.fetch)}: {why}")
+            return {}
+        values, problems = decoded[0]
+        for name, why in problems.items():
+            self.messages.append(f"value {name!r} not fetched: {why}")
+        return {k: (v if hasattr(v, "dtype") else freeze(v)) for k, v in values.items()}
+
+    async def _kill(self, km: SandboxedKernelManager, client: _AuditClient) -> None:
+        """Kill the whole process tree now: the results are already read."""
+        proc = getattr(km.provisioner, "process", None) if km.provisioner else None
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                proc.kill()
+            except (ProcessLookupError, OSError):
+                pass
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        if client.kc is not None:
+            try:
+                client.kc.stop_channels()
+            except Exception:
+                pass
+        try:
+            await km.cleanup_resources()
+        except Exception:
+            pass
+        for ctx in (client.zmq_context, km.context):
+            try:
+                if ctx is not None:
+                    ctx.destroy(linger=0)
+            except Exception:
+                pass
+
+    def _stale(self, replies: dict[int, dict[str, Any]]) -> tuple[CellError, ...]:
+        stale = []
+        for cell in self.nb.cells:
+            if not cell.saved_errors or cell.index not in replies:
+                continue      # not run (or not a code cell): cannot tell
+            reply = replies[cell.index]
+            now = reply.get("ename") if reply.get("status") == "error" else None
+            for saved in cell.saved_errors:
+                if saved.ename != now:
+                    stale.append(CellError(saved.cell, saved.ename, saved.evalue))
+        return tuple(stale)
+
+
+_OUTPUT_CAP_CODE = r'''
+def __auditor_cap(limit):
+    import sys
+    state = {"n": 0, "cut": False}
+    def reset(*args, **kwargs):
+        state["n"] = 0
+        state["cut"] = False
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        original = stream.write
+        def write(text, _original=original):
+            n = state["n"]
+            state["n"] = n + len(text)
+            if n + len(text) <= limit:
+                return _original(text)
+            if not state["cut"]:
+                state["cut"] = True
+                _original(text[: max(0, limit - n)] + "\n[auditor: output cut]\n")
+            return len(text)
+        stream.write = write
+    get_ipython().events.register("pre_run_cell", reset)
+__auditor_cap(%d)
+del __auditor_cap
+'''
+
+
+async def _reopen_iopub(kc: Any) -> None:
+    """Replace the IOPub channel (its socket was disconnected by an over-size message)."""
+    old = kc._iopub_channel
+    if old is not None:
+        old.stop()
+    kc._iopub_channel = None
+    kc.iopub_channel.start()
+    await asyncio.sleep(0.2)        # let the new subscription reach the kernel
+
+
+def _run_coroutine(coro: Any) -> Any:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:    # called from inside an event loop
+        return pool.submit(asyncio.run, coro).result()
+
+
+def execute_notebook(nb: ParsedNotebook, *, fetch: Sequence[str] = (), timeout_cell: float = 60,
+                     timeout_total: float = 600, sandbox: SandboxPolicy | None = None) -> ExecutionResult:
+    """Execute ``nb`` in a fresh sandboxed kernel; see the module docstring.
+
+    Raises KernelStartError when the kernel cannot start on this machine (not the student's
+    fault: the pipeline reports it as an internal error).
+    """
+    policy = sandbox if sandbox is not None else SandboxPolicy()
+    return _run_coroutine(_Run(nb, fetch, timeout_cell, timeout_total, policy).run())

@@ -1,0 +1,133 @@
+"""A resumable store of per-submission results (the JSON report dicts), one file per result.
+
+Each result is keyed by the sha256 of everything that determines it: the notebook's bytes, the
+assignment spec(s) it is judged against, the auditor's version and code, and the audit options.
+A rerun of a batch looks each submission up first and only audits the missing ones, so a batch
+killed at any moment (``kill -9`` included) loses at most the submissions that were in flight.
+
+Writes are atomic: the JSON goes to a temporary file in the same directory, is flushed to disk,
+then ``os.replace``-d onto its final name.  A reader therefore sees either no entry or a whole
+one, never a torn file.  An entry that fails to parse (a disk error, a hand edit) is treated as
+missing and recomputed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import auditor
+
+#: bump when the layout of cache entries changes
+CACHE_FORMAT = 1
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """sha256 over the auditor's and the built-in checks' source files and shipped specs.
+
+    ``auditor.__version__`` alone does not change while the code is being developed; a cache
+    hit must never serve a result that the current code would not produce.
+    """
+    h = hashlib.sha256(auditor.__version__.encode())
+    roots = [Path(auditor.__file__).resolve().parent]
+    try:
+        import checks  # the built-in checks package (maybe a namespace package)
+
+        roots.extend(Path(p).resolve() for p in getattr(checks, "__path__", []))
+    except ImportError:  # pragma: no cover - checks not installed
+        pass
+    for root in roots:
+        files = sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml", ".j2") and p.is_file())
+        for p in files:
+            h.update(str(p.relative_to(root)).encode())
+            h.update(b"\0")
+            h.update(p.read_bytes())
+            h.update(b"\0")
+    return h.hexdigest()
+
+
+def cache_key(
+    notebook_bytes: bytes,
+    spec_bytes: Iterable[bytes] = (),
+    *,
+    version: str | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> str:
+    """The key of one submission's result (hex sha256)."""
+    h = hashlib.sha256()
+    h.update(f"auditor-result-cache/{CACHE_FORMAT}\0".encode())
+    h.update((version if version is not None else code_fingerprint()).encode())
+    h.update(b"\0options\0")
+    h.update(json.dumps(dict(options or {}), sort_keys=True, default=str).encode())
+    for blob in spec_bytes:
+        h.update(b"\0spec\0")
+        h.update(hashlib.sha256(blob).digest())
+    h.update(b"\0notebook\0")
+    h.update(hashlib.sha256(notebook_bytes).digest())
+    return h.hexdigest()
+
+
+class ResultCache:
+    """JSON results under ``root/<key[:2]>/<key>.json``."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+
+    def path_for(self, key: str) -> Path:
+        if len(key) < 8 or not all(c in "0123456789abcdef" for c in key):
+            raise ValueError(f"not a cache key: {key!r}")
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        path = self.path_for(key)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                entry = json.load(fh)
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("result"), dict):
+            return None
+        return entry["result"]
+
+    def put(self, key: str, result: Mapping[str, Any]) -> Path:
+        path = self.path_for(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(path, {"key": key, "result": result})
+        return path
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def __len__(self) -> int:
+        if not self.root.is_dir():
+            return 0
+        return sum(1 for _ in self.root.glob("??/*.json"))
+
+
+def write_json_atomic(path: str | os.PathLike[str], data: Any, *, fsync: bool = True) -> None:
+    """Write ``data`` as JSON to ``path`` so that readers see the old file or the new one, whole."""
+    write_text_atomic(path, json.dumps(data, indent=1, ensure_ascii=False, default=str), fsync=fsync)
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str, *, fsync: bool = True) -> None:
+    """Temp file in the same directory + ``os.replace``; ``fsync`` also survives a power cut."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
