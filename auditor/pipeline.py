@@ -45,6 +45,7 @@ def resolve_assignment(nb: ParsedNotebook, assignment: Any, specs: Sequence[Assi
     if assignment == "auto":
         return match_spec(nb, specs if specs is not None else shipped_specs())
     spec = load_spec(assignment)
+    validate_spec(spec)
     return SpecMatch(spec, 1.0, f"spec given: {spec.id} ({os.path.basename(str(assignment))})")
 
 
@@ -72,15 +73,50 @@ def _judge(q: QuestionSpec, answer: Answer, claim: Claim | None, nb: ParsedNoteb
     from auditor.plugins import get_check, run_check
 
     name = q.check or "answered"
+    code_cell = ext.code_cells.get(q.parent or q.id)
+    question_code = nb.cells[code_cell].source if code_cell is not None else None
     if not answer.answered and q.claim != "code":
         if q.answered_elsewhere:
             return name, Outcome(Status.MANUAL, message="answered in a separate file: grade it by hand")
-        return name, Outcome(Status.UNANSWERED, message=answer.note or "no answer found")
-    code_cell = ext.code_cells.get(q.parent or q.id)
-    question_code = nb.cells[code_cell].source if code_cell is not None else None
+        unanswered = Outcome(Status.UNANSWERED, message=answer.note or "no answer found")
+        if not q.demonstration:
+            return name, unanswered
+        # the key's computed demonstration is shown even where the student wrote nothing
+        shown = run_check(get_check(name), question=q, answer=answer, claim=claim, notebook=nb,
+                          question_code=question_code, execution=execution)
+        if shown.status == Status.ERROR:
+            return name, shown
+        return name, Outcome(Status.UNANSWERED, shown.expected, unanswered.message, shown.method,
+                             shown.evidence, shown.details)
     loaded = get_check(name)
     return name, run_check(loaded, question=q, answer=answer, claim=claim, notebook=nb,
                            question_code=question_code, execution=execution)
+
+
+def validate_spec(spec: AssignmentSpec) -> None:
+    """Every question's check exists and gets the parameters it needs; demonstrations exist.
+    Raises SpecError naming the spec, the question and the problem."""
+    from auditor.plugins import UnknownCheckError, get_check, missing_spec_params, unknown_spec_params
+    from checks.demonstrations.registry import names as demonstration_names
+
+    problems: list[str] = []
+    for q in spec.questions:
+        name = q.check or "answered"
+        try:
+            loaded = get_check(name)
+        except UnknownCheckError as exc:
+            problems.append(f"{q.id}: {exc}")
+            continue
+        missing = missing_spec_params(loaded, q.params)
+        if missing:
+            problems.append(f"{q.id}: check {name} needs parameter(s) {', '.join(missing)} ({loaded.signature})")
+        unknown = unknown_spec_params(loaded, q.params)
+        if unknown:
+            problems.append(f"{q.id}: check {name} takes no parameter(s) {', '.join(unknown)} ({loaded.signature})")
+        if q.demonstration and q.demonstration not in demonstration_names():
+            problems.append(f"{q.id}: unknown demonstration {q.demonstration!r}")
+    if problems:
+        raise SpecError(f"{spec.path}: " + "; ".join(problems))
 
 
 def _question_result(q: QuestionSpec, answer: Answer, claim: Claim | None, check: str, out: Outcome) -> QuestionResult:

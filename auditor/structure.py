@@ -85,7 +85,10 @@ def find_structure(nb: ParsedNotebook) -> list[FoundSection]:
             if last_q is not None and head.item_start:  # a follow-up list of statements in a later cell
                 last_q.subs.extend(b.text for b in blocks if b.item_start)
                 last_q.lines.extend(ln for b in blocks for ln in b.text.splitlines())
-            elif last_q is not None and not last_q.code_cells and len(blocks) <= 3:
+            elif last_q is not None and len(blocks) <= 3 and (
+                    blocks[-1].text.rstrip().endswith(("?", ":")) or any("?" in b.text for b in blocks)):
+                # the question goes on after its code ("What is the size of ...?"): an answer rarely
+                # ends with a question mark or a colon
                 last_q.lines.extend(ln for b in blocks for ln in b.text.splitlines())
             continue
         if current is None:

@@ -193,3 +193,27 @@ def test_execution_errors_and_stale_outputs(tmp_path, spec_path):
     kinds = {f.kind for f in r.findings}
     assert "stale-output" in kinds and "skipped-cell" in kinds
     assert r.execution.isolation
+
+
+def test_a_spec_naming_an_unknown_check_or_missing_params_is_a_usage_error(tmp_path, spec_path):
+    from auditor.spec import SpecError
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text(spec_path.read_text().replace('check = "receptive_field"', 'check = "no_such_check"')
+                   .replace("p1 = 0.5\n", ""))
+    p = _submission(tmp_path, {4: "8"})
+    with pytest.raises(SpecError) as exc:
+        audit(p, assignment=str(bad), execute=False)
+    assert "no_such_check" in str(exc.value) and "p1" in str(exc.value) and "bad.toml" in str(exc.value)
+    assert main(["audit", str(p), "--assignment", str(bad), "--no-execute"]) == ExitCode.USAGE
+
+
+def test_unanswered_true_false_still_shows_the_keys_demonstration(tmp_path):
+    from pathlib import Path
+
+    from tests.corpus_paths import SEED_NOTEBOOK, need_corpus
+
+    need_corpus()
+    r = audit(SEED_NOTEBOOK, execute=False)
+    shown = [q for q in r.questions if q.check == "true_false" and q.computed_evidence]
+    assert shown, "no demonstration shown"
