@@ -8,6 +8,11 @@ A spec question may carry ``canonical`` facts (see docs/spec-format.md and docs/
   calls with their arguments (``Conv2d(in_channels=3, out_channels=4, kernel_size=3, padding=1)``).
 - scalars (any other key, e.g. ``p1 = 0.1``): the value the cell must assign to that name or pass
   as that keyword argument.
+- text (key ``text``): the markdown of the question's statement; its facts are the numbers it
+  states, in order (``p=0.1``, ``kernel size 3``), read from the rendered markdown (markdown-it),
+  so list markers, renumbering, bullet style, emphasis and line breaks are not facts.  The
+  question's markdown cell is the first one containing one of the question's phrases; the numbers
+  of the canonical text must appear in it in order (an answer appended to the cell may add more).
 
 What counts as the same fact (formatting-only edits are not tampering): whitespace, comments,
 trailing commas, IPython magics (``!pip``, ``%matplotlib``), keyword vs positional arguments of
@@ -27,11 +32,15 @@ import ast
 import difflib
 import functools
 import inspect
+import re
 from typing import Any, Iterable, Mapping
 
 from auditor.models import AssignmentSpec, Finding, ParsedNotebook, QuestionSpec
 
 CODE_KEYS = ("model_code", "snippet", "code")
+TEXT_KEY = "text"
+# a number not glued to a name on its left (the 1 of p1 / p_1 is not a number; 32x32 is two)
+_NUMBER = re.compile(r"(?<![A-WYZa-wyz_\d.])\d+(?:\.\d+)?")
 _MAX_DIFF_LINES = 16
 _VAR = "<var>"          # how a local variable is shown: its name is not a fact
 _NESTED = "…"           # a call passed as an argument is shown on its own line below
@@ -53,8 +62,13 @@ def detect_tampering(
     by_index = {c.index: c for c in nb.cells}
     findings: list[Finding] = []
     for q in spec.questions:
+        if isinstance(q.canonical.get(TEXT_KEY), str):
+            text_cell = _question_markdown_cell(nb, q)
+            message = compare_text(q, text_cell.source) if text_cell is not None else None
+            if message:
+                findings.append(Finding(kind="tampered", message=message, cell=text_cell.index, question=q.id))
         index = located.get(q.id, located.get(q.parent) if q.parent else None)
-        if not q.canonical or index is None:
+        if not _code_facts(q) or index is None:
             continue
         cell = by_index.get(index)
         if cell is None or cell.cell_type != "code":
@@ -63,6 +77,59 @@ def detect_tampering(
         if message:
             findings.append(Finding(kind="tampered", message=message, cell=cell.index, question=q.id))
     return tuple(findings)
+
+
+def compare_text(question: QuestionSpec, markdown: str) -> str | None:
+    """A message with a short diff when ``markdown`` changes the numbers of the canonical text."""
+    canon = text_facts(question.canonical[TEXT_KEY])
+    sub = text_facts(markdown)
+    pos = 0
+    missing = []
+    for number in canon:
+        try:
+            pos = sub.index(number, pos) + 1
+        except ValueError:
+            missing.append(number)
+    if not missing:
+        return None
+    diff = list(difflib.unified_diff(canon, sub, "assignment", "submission", n=1, lineterm=""))
+    return (
+        f"{question.id}: the question's text was changed (number(s) {', '.join(missing)} of the "
+        "assignment's text missing or changed); checks use the assignment's own facts\n"
+        + "\n".join(_cut(diff))
+    )
+
+
+def text_facts(markdown: str) -> list[str]:
+    """The numbers a markdown text states, in order, normalised (``0.10`` -> ``0.1``)."""
+    from auditor.markdown_blocks import parse_blocks
+
+    facts: list[str] = []
+    for block in parse_blocks(markdown):
+        for raw in _NUMBER.findall(block.text):
+            value = float(raw)
+            facts.append(str(int(value)) if value.is_integer() else repr(value))
+    return facts
+
+
+def _question_markdown_cell(nb: ParsedNotebook, question: QuestionSpec):
+    from auditor.extraction import normalise
+
+    phrases = [normalise(p) for p in question.phrases if p.strip()]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and any(p in normalise(cell.source) for p in phrases):
+            return cell
+    return None
+
+
+def _code_facts(question: QuestionSpec) -> dict[str, Any]:
+    return {k: v for k, v in question.canonical.items() if k != TEXT_KEY}
+
+
+def _cut(diff: list[str]) -> list[str]:
+    if len(diff) > _MAX_DIFF_LINES:
+        return diff[:_MAX_DIFF_LINES] + [f"... ({len(diff) - _MAX_DIFF_LINES} more diff lines)"]
+    return diff
 
 
 def compare_cell(question: QuestionSpec, source: str) -> str | None:
@@ -84,7 +151,7 @@ def compare_cell(question: QuestionSpec, source: str) -> str | None:
     problems: list[str] = []
     canon_lines: list[str] = []
     sub_lines: list[str] = []
-    code_first = sorted(question.canonical.items(), key=lambda kv: not _is_code(*kv))
+    code_first = sorted(_code_facts(question).items(), key=lambda kv: not _is_code(*kv))
     for key, value in code_first:
         if _is_code(key, value):
             canon = CellFacts.from_source(value)          # a spec error raises SyntaxError
@@ -103,9 +170,7 @@ def compare_cell(question: QuestionSpec, source: str) -> str | None:
                 _add_new(sub_lines, [f"{key} = {v!r}" for v in found] or [f"{key}: (missing)"])
     if not problems:
         return None
-    diff = list(difflib.unified_diff(canon_lines, sub_lines, "assignment", "submission", n=1, lineterm=""))
-    if len(diff) > _MAX_DIFF_LINES:
-        diff = diff[:_MAX_DIFF_LINES] + [f"... ({len(diff) - _MAX_DIFF_LINES} more diff lines)"]
+    diff = _cut(list(difflib.unified_diff(canon_lines, sub_lines, "assignment", "submission", n=1, lineterm="")))
     return (
         f"{question.id}: the question's code was changed ({'; '.join(problems)}); "
         "checks use the assignment's own facts\n" + "\n".join(diff)
@@ -115,7 +180,7 @@ def compare_cell(question: QuestionSpec, source: str) -> str | None:
 def _canonical_heads(question: QuestionSpec) -> set[str]:
     """Names that identify the question's code: assigned names, called layers and functions."""
     heads: set[str] = set()
-    for key, value in question.canonical.items():
+    for key, value in _code_facts(question).items():
         if _is_code(key, value):
             heads |= {_head(b) for b in CellFacts.from_source(value).blocks}
         else:

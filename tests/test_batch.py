@@ -65,8 +65,9 @@ def fake_audit(path, *, assignment="auto", execute=True, timeout_cell=60, timeou
     for log in control.glob("log-*"):
         if log.is_dir():
             (log / nb.name).write_text("done")
+    explanation = "fake" if assignment == "auto" else "spec: " + Path(assignment).read_text().strip()
     return AuditResult(
-        notebook=str(path), sha256=nb.sha256, assignment=SpecMatch(spec=None, score=0.0, explanation="fake"),
+        notebook=str(path), sha256=nb.sha256, assignment=SpecMatch(spec=None, score=0.0, explanation=explanation),
         questions=tuple(questions), execution=ExecutionResult(status=ExecStatus.SKIPPED), auditor_version="test",
     )
 
@@ -255,3 +256,19 @@ def test_discover_skips_checkpoints_and_output(tmp_path):
     assert submission_ids(["sub dir/b (1).ipynb", "a.ipynb", "A.ipynb", "<script>.ipynb"])[:3] == [
         "sub_dir_b_1", "a", "A-" + __import__("hashlib").sha256(b"A.ipynb").hexdigest()[:8]]
     assert submission_ids(["<script>.ipynb"]) == ["script"]
+
+
+def test_nbgrader_layout_ids_and_identical_copies(tmp_path):
+    sub = tmp_path / "submitted"
+    for student in ("s001", "s002"):
+        make_notebook(sub / student / "ps1" / "hw.ipynb", "ANSWER cnns/3: 112 same text")
+    summary = run_batch(sub, out_dir=tmp_path / "out", jobs=1, audit_fn=fake_audit, progress=False,
+                        id_pattern=r"(?P<id>s\d+)/ps1/")
+    assert [e["student_id"] for e in summary.submissions] == ["s001", "s002"]
+    assert [e["id"] for e in summary.submissions] == ["s001_ps1_hw", "s002_ps1_hw"]
+    # identical bytes, two students: each report carries its own file name
+    for e in summary.submissions:
+        assert json.loads((tmp_path / "out" / e["json"]).read_text())["notebook"] == e["file"]
+        assert e["file"] in (tmp_path / "out" / e["html"]).read_text()
+    rows = list(csv.DictReader((tmp_path / "out" / "grades.csv").open(encoding="utf-8")))
+    assert [(r["student_id"], r["total"]) for r in rows] == [("s001", "1"), ("s002", "1")]

@@ -100,6 +100,8 @@ def test_spec_is_loaded_once_and_a_bad_spec_exits_2(fake, books, tmp_path, capsy
     spec = Path(__file__).parent.parent / "auditor" / "specs" / "example.toml"
     assert run_gate(capsys, books["good"], books["bad"], "--assignment", spec)[0] == ExitCode.FINDINGS
     assert {o["assignment"].id for _, o in fake.calls} == {"example"}
+    assert run_gate(capsys, books["good"], "--assignment", "example")[0] == ExitCode.OK   # a shipped id
+    assert fake.calls[-1][1]["assignment"].id == "example"
 
 
 def test_fail_on_selects_what_fails(fake, books, capsys):
@@ -185,18 +187,20 @@ def test_github_format(fake, books, capsys):
     lines = out.splitlines()
     errors = [ln for ln in lines if ln.startswith("::error ")]
     cell_lines = cell_source_lines(books["bad"].read_text())
-    assert errors[0] == (
+    # what most needs fixing first (GitHub shows only the first 10 errors of a step)
+    assert errors[0] == f"::error file={books['unreadable']},title=auditor%3A not audited::" \
+                        f"{books['unreadable']}: not valid JSON (line 1)"
+    assert errors[1] == (
         f"::error file={books['bad']},line={cell_lines[1]},title=auditor cnns/3%3A fail::"
         "cnns/3: fail (check: receptive_field)%0A  claimed:  54%0A  expected: 112"
         "%0A  how:      analytic recurrence and empirical backprop agree"
         "%0A  message:  states 54; the receptive field is 112%0A  quote:    \"the answer to cnns/3\" (cell 1)"
         "%0A  tampered: cnns/3: the question's code was changed%0A            -  a%0A            +  b"
     )
-    # an unanswered question without a cell is annotated on the file (no line)
-    assert errors[1].startswith(f"::error file={books['bad']},title=auditor dropout/1%3A unanswered::")
     assert errors[2].startswith(f"::error file={books['bad']},line={cell_lines[3]},title=auditor execution%3A errors::")
-    assert errors[3] == f"::error file={books['unreadable']},title=auditor%3A not audited::" \
-                        f"{books['unreadable']}: not valid JSON (line 1)"
+    # an unanswered question without a cell is annotated on the file (no line)
+    assert errors[3].startswith(f"::error file={books['bad']},title=auditor dropout/1%3A unanswered::")
+    assert len(errors) == 4
     # tampering not in --fail-on: a warning, not an error
     assert any(ln.startswith(f"::warning file={books['bad']},line={cell_lines[1]},title=auditor cnns/3%3A tampered::")
                for ln in lines)

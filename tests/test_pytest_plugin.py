@@ -6,6 +6,7 @@ results of tests/gate_fakes.py; tests/test_gate_examples.py runs the real pipeli
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -97,6 +98,10 @@ def test_fail_on_and_no_execute(pytester, fake):
     assert "tampered: cnns/3: the question's code was changed" in result.stdout.str()
     assert all(o["execute"] is False for _, o in fake.calls)
     assert len(fake.calls) == 2          # the no-execute preview is the result: one audit per file
+    # passing items that a person should look at carry a note (-rP)
+    result = run_inner(pytester, "--audit", "--audit-no-execute", "-rP", "good.ipynb", "-k", "dropout")
+    result.assert_outcomes(passed=2, deselected=2)
+    result.stdout.fnmatch_lines(["*- Captured auditor call -*", "dropout/2.1: review (check: true_false)"])
 
 
 def test_bad_fail_on_is_a_usage_error(pytester, fake):
@@ -115,16 +120,26 @@ def test_bad_spec_is_a_usage_error(pytester, fake):
 
 
 @pytest.mark.slow
-def test_xdist_workers_give_the_same_outcomes(pytester):
-    tests_dir = str(__import__("pathlib").Path(__file__).parent)
+def test_xdist_workers_give_the_same_outcomes_and_run_each_notebook_once(pytester):
+    tests_dir = str(Path(__file__).parent)
     pytester.makeconftest(f"""
 import sys
 sys.path.insert(0, {tests_dir!r})
 import auditor.gate
 from gate_fakes import FakeAudit
-auditor.gate.default_audit_function = lambda: FakeAudit()
+
+class LoggedAudit(FakeAudit):
+    def __call__(self, path, **options):
+        with open("calls.log", "a") as log:
+            log.write(f"{{path}} {{options['execute']}}\\n")
+        return super().__call__(path, **options)
+
+auditor.gate.default_audit_function = lambda: LoggedAudit()
 """)
     write_notebook(pytester.path / "good.ipynb")
     write_notebook(pytester.path / "bad.ipynb")
-    result = run_inner(pytester, "--audit", "-n", "2", "--dist", "loadfile", subprocess=True)
+    result = run_inner(pytester, "--audit", "-n", "2", subprocess=True)
     result.assert_outcomes(passed=5, failed=3)
+    executed = [line.split()[0] for line in (pytester.path / "calls.log").read_text().splitlines()
+                if line.endswith(" True")]
+    assert sorted(Path(p).name for p in executed) == ["bad.ipynb", "good.ipynb"]   # once each

@@ -77,7 +77,7 @@ def test_formatting_only_edits_of_values_and_snippets(question, edited):
     (CNN_Q, CNN.replace("stride=2, padding=1", "stride=1, padding=1"),
      ["+  Conv2d(in_channels=8, out_channels=16, kernel_size=3, padding=1)"]),
     (DROPOUT_Q, DROPOUT.replace("0.3, 0.4", "0.5, 0.4"), ["-p1 = 0.3", "+p1 = 0.5"]),
-    (DROPOUT_Q, "block = nn.Dropout(p=0.3)", ["-p2 = 0.4", "+p2: (missing)"]),
+    (DROPOUT_Q, "p1 = 0.3\nblock = nn.Dropout(p=p1)", ["-p2 = 0.4", "+p2: (missing)"]),
     (DROPOUT_CODE_Q, DROPOUT.replace("nn.Dropout(p=p2)", "nn.Dropout(p=0.1)"),
      ["-  Dropout(p=0.4)", "+  Dropout(p=0.1)"]),
     (SNIPPET_Q, SNIPPET.replace("(4, 3, 9)", "(4, 3, 10)"),
@@ -99,6 +99,17 @@ def test_changed_facts_are_tampering_with_a_short_diff(question, edited, diff_li
 def test_a_cell_that_no_longer_parses_is_tampering():
     message = compare_cell(CNN_Q, CNN.replace("padding=2),\n)", "padding=2),\n"))
     assert message is not None and "no longer parses as Python" in message
+
+
+@pytest.mark.parametrize("question,unrelated", [
+    (SNIPPET_Q, "!pip install torch"),
+    (CNN_Q, "import numpy as np\nx = np.zeros(3)"),
+    (DROPOUT_Q, "print('hello')"),
+    (CNN_Q, "this is prose ("),
+])
+def test_a_cell_unrelated_to_the_question_is_not_judged(question, unrelated):
+    # extraction located some other cell: nothing in it is the question's code, so no accusation
+    assert compare_cell(question, unrelated) is None
 
 
 def test_long_diffs_are_cut():
@@ -142,6 +153,12 @@ def test_detect_tampering_uses_the_located_cells():
     assert [(f.kind, f.question, f.cell) for f in findings] == [("tampered", "convolutional-networks/2", 1)]
     assert "+  Conv2d(in_channels=1, out_channels=8, kernel_size=3, padding=2)" in findings[0].message
     assert detect_tampering(nb, spec, {}) == ()                         # nothing located, nothing judged
+    # a sub-statement's code cell may be located under its parent's id
+    sub = QuestionSpec(id="embeddings/1.1", section="embeddings", number=1, sub=1, parent="embeddings/1",
+                       canonical={"snippet": SNIPPET})
+    spec_sub = AssignmentSpec(id="ex", title="ex", variant=None, path="ex.toml", sections=(), questions=(sub,))
+    nb_sub = _notebook(("code", SNIPPET.replace("(4, 3, 9)", "(4, 3, 10)")))
+    assert [f.question for f in detect_tampering(nb_sub, spec_sub, {"embeddings/1": 0})] == ["embeddings/1.1"]
 
 
 def test_shipped_specs_canonical_facts_are_self_consistent():
@@ -156,4 +173,43 @@ def test_shipped_specs_canonical_facts_are_self_consistent():
                     assert CellFacts.from_source(value).blocks, (path.name, q.id)
                     assert compare_cell(q, value) is None or set(q.canonical) - {key}, (path.name, q.id)
                     checked += 1
+                elif key == "text":
+                    from auditor.tamper import compare_text
+
+                    assert compare_text(q, value) is None, (path.name, q.id)
     assert checked >= 2
+
+
+QUESTION_TEXT = """\
+2. A block applies two dropout layers, with drop probabilities $p_1=0.3$ and `p2 = 0.4`:
+   1. What fraction of units is zeroed?
+   2. Give `q` for an input of 10 features."""
+TEXT_Q = QuestionSpec(id="dropout/1", section="dropout", number=1, phrases=("two dropout layers",),
+                      canonical={"text": QUESTION_TEXT})
+
+
+@pytest.mark.parametrize("edited", [
+    QUESTION_TEXT,
+    QUESTION_TEXT.replace("2. A block", "5) A block"),                              # renumbered
+    QUESTION_TEXT.replace("   1.", "   -").replace("   2.", "   -"),                 # list style
+    QUESTION_TEXT.replace("two dropout layers,", "**two dropout layers**,\n  "),    # emphasis, line break
+    QUESTION_TEXT + "\n\n**Answer:** q = 1 - 0.7 * 0.6 = 0.58, so 58% of 10 units",  # answer appended
+])
+def test_markdown_formatting_is_not_tampering(edited):
+    from auditor.tamper import compare_text
+
+    assert compare_text(TEXT_Q, edited) is None
+
+
+def test_a_changed_number_in_the_question_text_is_tampering():
+    from auditor.tamper import compare_text
+
+    message = compare_text(TEXT_Q, QUESTION_TEXT.replace("p2 = 0.4", "p2 = 0.5"))
+    assert message is not None and "number(s) 0.4 of the assignment's text" in message
+    assert "-0.4" in message.splitlines() and "+0.5" in message.splitlines()
+    spec = AssignmentSpec(id="ex", title="ex", variant=None, path="ex.toml", sections=(), questions=(TEXT_Q,))
+    nb = _notebook(("markdown", "# Dropout"), ("markdown", QUESTION_TEXT.replace("0.3", "0.1")), ("code", "x"))
+    findings = detect_tampering(nb, spec, {})
+    assert [(f.question, f.cell) for f in findings] == [("dropout/1", 1)]
+    assert "question's text was changed" in findings[0].message
+    assert detect_tampering(_notebook(("markdown", QUESTION_TEXT)), spec, {}) == ()

@@ -204,10 +204,10 @@ def fake_values_payload():
         "import threading, time, json\n"
         "from IPython.display import publish_display_data\n"
         "def spam():\n"
-        "    for _ in range(200):\n"
+        "    while True:\n"
         "        publish_display_data({'application/x-auditor-values+json': json.dumps("
         "{'nonce': 'guess', 'values': {'grads': {'kind': 'json', 'value': [9, 9]}}, 'errors': {}})})\n"
-        "        time.sleep(0.01)\n"
+        "        time.sleep(0.005)\n"
         "threading.Thread(target=spam, daemon=True).start()\n"
         "grads = [1, 2]")
 
