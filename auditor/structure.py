@@ -59,7 +59,8 @@ def find_structure(nb: ParsedNotebook) -> list[FoundSection]:
             continue
         head = blocks[0]
         if head.kind == "heading" and head.level >= 2 and not _QUESTION_HEADING.match(head.text) \
-                and not _ANSWER_MARK.match(head.text) and not _TITLE_WORDS.match(head.text) and len(head.text) < 80:
+                and not re.search(r"\banswers?\b", head.text, re.I) and not _TITLE_WORDS.match(head.text) \
+                and len(head.text) < 80:
             current = FoundSection(head.text.strip(), slugify(head.text), cell.index)
             sections.append(current)
             last_q = None
@@ -139,7 +140,8 @@ def _sections_as_questions(nb: ParsedNotebook) -> list[FoundSection]:
 
 def distinctive_phrase(text: str, words: int = 7) -> str:
     """A short phrase recognising a question: its first words, without list numbering or markup."""
-    clean = re.sub(r"\$[^$]*\$", " ", text)
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")  # phrases match within one line
+    clean = re.sub(r"\$[^$]*\$", " ", first)
     clean = re.sub(r"[*_`#>]", " ", clean)
     toks = clean.split()
     return " ".join(toks[:words])
