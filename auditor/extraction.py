@@ -450,10 +450,11 @@ def extract(nb: ParsedNotebook, spec: AssignmentSpec) -> Extraction:
     code_cells: dict[str, int] = {}
     for qid, anchor in loc.questions.items():
         lo, hi = _region_bounds(spec, qid, loc.questions, loc.sections, len(lines))
-        for i in range(lo, hi):
-            if lines[i].source == "code":
-                code_cells[qid] = lines[i].cell
-                break
+        cells_here = list(dict.fromkeys(lines[i].cell for i in range(lo, hi) if lines[i].source == "code"))
+        # the question's own code: a template cell when there is one (not a "!pip install" the student added)
+        own = [c for c in cells_here if c in lay.code_cells_template] or cells_here
+        if own:
+            code_cells[qid] = own[0]
     anchor_cells = {qid: lines[i].cell for qid, i in loc.questions.items()}
     return Extraction(answers, code_cells, anchor_cells)
 

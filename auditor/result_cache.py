@@ -23,7 +23,7 @@ from typing import Any, Iterable, Mapping
 import auditor
 
 #: bump when the layout of cache entries changes
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 #: modules that never change one submission's result or report (the batch's own outputs, the
@@ -87,7 +87,7 @@ def cache_key(
 
 
 class ResultCache:
-    """JSON results under ``root/<key[:2]>/<key>.json``."""
+    """JSON values under ``root/<key[:2]>/<key>.json`` (the batch stores {result, html, json_text})."""
 
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root)
@@ -104,14 +104,15 @@ class ResultCache:
                 entry = json.load(fh)
         except (OSError, ValueError):
             return None
-        if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("result"), dict):
+        if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("value"), dict):
             return None
-        return entry["result"]
+        return entry["value"]
 
-    def put(self, key: str, result: Mapping[str, Any]) -> Path:
+    def put(self, key: str, value: Mapping[str, Any]) -> Path:
+        """Store ``value`` (a JSON-able dict) under ``key``, atomically and durably (fsync)."""
         path = self.path_for(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(path, {"key": key, "result": result})
+        write_json_atomic(path, {"key": key, "value": value})
         return path
 
     def __contains__(self, key: str) -> bool:
@@ -133,6 +134,7 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, fsync: bool = 
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the reports from a web server / colleagues
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             if fsync:

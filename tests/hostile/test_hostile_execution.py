@@ -89,7 +89,7 @@ def runs(tmp_path_factory):
     spec.write_text('[[questions]]\nid = "cnns/3"\nkey = 112\n')
     project_spec = sorted((Path(__file__).resolve().parents[2] / "auditor" / "specs").glob("*.toml"))
     project_spec_path = str(project_spec[0]) if project_spec else None
-    watched = [canary, spec] + ([Path(project_spec_path)] if project_spec_path else [])
+    watched = [canary, spec]
     before = {str(p): _sha(p) for p in watched}
     new_file = outside / "created-by-student.txt"
     listener = _Listener()
@@ -134,6 +134,7 @@ def runs(tmp_path_factory):
     listener.close()
     time.sleep(0.2)
     yield {"results": results, "before": before, "watched": watched, "new_file": new_file,
+           "project_spec": project_spec_path,
            "listener": listener}
 
 
@@ -148,6 +149,10 @@ def test_grader_survives_and_nothing_outside_changes(runs):
     for path in runs["watched"]:
         assert _sha(path) == runs["before"][str(path)], f"{path} changed"
     assert not runs["new_file"].exists()
+    if runs["project_spec"]:
+        # colleagues may edit the shipped specs while this runs: look for the student's text
+        text = Path(runs["project_spec"]).read_text()
+        assert "everything is true" not in text and "pwned" not in text
     assert not Path("/tmp/auditor-escape").exists()
     assert not Path("/etc/auditor-escape").exists()
 
