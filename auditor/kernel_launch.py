@@ -6,8 +6,9 @@ It runs in the grader's namespaces, before ``bwrap``/``unshare``/``setpriv`` tak
 
 * the resource limits (``setrlimit``) are inherited by everything the kernel starts;
 * it can join the per-kernel cgroup (pids limit) while it still has the rights to do so;
-* ``JPY_PARENT_PID`` is dropped (inside a pid namespace the kernel's parent pid is 0 or 1,
-  which would make ipykernel's parent poller shut the kernel down at once).
+* ``JPY_PARENT_PID`` is dropped when the kernel gets a pid namespace (there its parent pid is
+  0 or 1, which would make ipykernel's parent poller shut it down at once; the namespace dies
+  with the grader anyway).  Without a namespace it is kept, so an orphaned kernel exits.
 """
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def main(argv: list[str]) -> int:
     for name, value in spec.get("rlimits", {}).items():
         limit = int(value)
         resource.setrlimit(_LIMITS[name], (limit, limit))
-    os.environ.pop("JPY_PARENT_PID", None)
+    if not spec.get("keep_parent_pid"):
+        os.environ.pop("JPY_PARENT_PID", None)
     os.umask(0o077)
     cmd = argv[3:]
     os.execvp(cmd[0], cmd)

@@ -175,6 +175,21 @@ def _pids_of_uid(uid: int) -> list[int]:
     return pids
 
 
+def _sweep_stale_cgroups(base: Path, older_than_s: float = 3600) -> None:
+    """Remove empty ``auditor-*`` cgroups left by a grader that was killed before cleaning up.
+
+    A live kernel's cgroup is never empty (its launcher joins it at once) and rmdir refuses a
+    cgroup with processes, so only litter goes; the age margin avoids racing a new sandbox.
+    """
+    now = time.time()
+    for cg in base.glob("auditor-*"):
+        try:
+            if now - cg.stat().st_mtime > older_than_s and not (cg / "cgroup.procs").read_text().strip():
+                cg.rmdir()
+        except OSError:
+            continue
+
+
 def _free_uid(lo: int, hi: int) -> int:
     for _ in range(50):
         uid = random.randint(lo, hi)
@@ -259,7 +274,7 @@ class Sandbox:
         self.home = self.root / "home"
         self.tmp = self.root / "tmp"
         for d in (self.workdir, self.rundir, self.home, self.tmp):
-            d.mkdir()
+            d.mkdir(mode=0o700)     # owned by the kernel's uid below; nobody else looks in
         os.chmod(self.root, 0o755)
         self.uid: int | None = None
         self.cgroup: Path | None = None
@@ -280,7 +295,8 @@ class Sandbox:
         if not p.enabled:
             iso.update(network="none (sandbox disabled)", user="grader's uid (sandbox disabled)",
                        filesystem="not protected (sandbox disabled)", rlimits={},
-                       pids="not limited (sandbox disabled)", kill="process group")
+                       pids="not limited (sandbox disabled)", kill="process group",
+                       pid_namespace=False)
             self._isolation = iso
             return
 
@@ -346,6 +362,7 @@ class Sandbox:
         if p.max_processes:
             version, base, why = probe_cgroup_pids()
             if base:
+                _sweep_stale_cgroups(Path(base))
                 cg = Path(base) / f"auditor-{uuid.uuid4().hex[:12]}"
                 try:
                     cg.mkdir()
@@ -384,7 +401,8 @@ class Sandbox:
         iso["kill"] = " + ".join(kill)
         self._isolation = iso
         self._prefix = [self.python, "-I", "-S", _LAUNCHER,
-                        json.dumps({"rlimits": rlimits, "cgroup_procs": cg_procs}), "--",
+                        json.dumps({"rlimits": rlimits, "cgroup_procs": cg_procs,
+                                    "keep_parent_pid": not net_wrap}), "--",
                         *net_wrap, *user_wrap]
 
     def _bwrap_args(self, view: list[str], hidden: list[str]) -> tuple[list[str], str]:
