@@ -164,7 +164,8 @@ def _execute(nb: ParsedNotebook, spec: AssignmentSpec | None, *, timeout_cell: f
     fetch: list[str] = []
     for q in spec.questions if spec else ():
         fetch.extend(f for f in q.fetch if f not in fetch)
-    policy = SandboxPolicy() if sandbox else SandboxPolicy(enabled=False)
+    hidden = tuple(p for p in ([spec.path] if spec else []) if os.path.isfile(p))
+    policy = SandboxPolicy(hide_paths=hidden) if sandbox else SandboxPolicy(enabled=False)
     return execute_notebook(nb, fetch=fetch, timeout_cell=timeout_cell, timeout_total=timeout_total, sandbox=policy)
 
 
