@@ -1,0 +1,99 @@
+"""grades.csv: one row per submission, one column per question's points, the total.
+
+Importable into a spreadsheet or an LMS gradebook: UTF-8, a header row, comma separated,
+RFC 4180 quoting (csv module).  The student id comes from the file name (its stem) or from
+``--id-pattern``, a regex with a named group ``id`` searched in the submission's path relative to
+the batch root (``submitted/(?P<id>[^/]+)/`` for an nbgrader-style tree).
+
+File names are untrusted text: a cell that a spreadsheet would read as a formula (starting with
+``=``, ``+``, ``-``, ``@``, tab or carriage return) is prefixed with ``'`` (OWASP's advice against
+CSV injection).  Numbers are written as plain numbers.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise text a spreadsheet would evaluate; numbers pass unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def compile_id_pattern(pattern: str | None) -> re.Pattern[str] | None:
+    """Compile ``--id-pattern``; ValueError with a one-line message when unusable."""
+    if not pattern:
+        return None
+    try:
+        rx = re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"--id-pattern: not a valid regular expression: {exc}") from None
+    if "id" not in rx.groupindex:
+        raise ValueError("--id-pattern: the regular expression needs a named group (?P<id>...)")
+    return rx
+
+
+def student_id(relpath: str, pattern: re.Pattern[str] | None) -> tuple[str, bool]:
+    """(id, matched): the pattern's ``id`` group, else the file's stem (matched False)."""
+    if pattern is not None:
+        m = pattern.search(relpath)
+        if m and m.group("id"):
+            return m.group("id"), True
+        return Path(relpath).stem, False
+    return Path(relpath).stem, True
+
+
+def question_columns(results: Iterable[Mapping[str, Any] | None]) -> list[str]:
+    """Question ids in order of first appearance across the results."""
+    seen: dict[str, None] = {}
+    for r in results:
+        for q in (r or {}).get("questions", []) or []:
+            seen.setdefault(q["id"], None)
+    return list(seen)
+
+
+def _num(x: Any) -> Any:
+    if isinstance(x, float) and x.is_integer():
+        return int(x)
+    if isinstance(x, float):
+        return round(x, 4)
+    return x
+
+
+def grades_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    """``rows``: dicts with ``student_id``, ``file``, ``result`` (JSON dict or None), ``status``.
+
+    Returns (header, data rows).  A submission that could not be audited has empty points.
+    """
+    qids = question_columns(r.get("result") for r in rows)
+    header = ["student_id", "file", *qids, "total", "max_points", "status"]
+    data: list[list[Any]] = []
+    for row in rows:
+        result = row.get("result")
+        line: list[Any] = [safe_cell(row["student_id"]), safe_cell(row["file"])]
+        if result and not result.get("error"):
+            points = {q["id"]: q.get("points", 0) for q in result.get("questions", [])}
+            line += [_num(points[q]) if q in points else "" for q in qids]
+            score = result.get("score", {})
+            line += [_num(score.get("points", sum(points.values()))), _num(score.get("max_points", 0))]
+        else:
+            line += [""] * len(qids) + ["", ""]
+        line.append(row.get("status", ""))
+        data.append(line)
+    return header, data
+
+
+def grades_csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
+    header, data = grades_rows(rows)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(data)
+    return buf.getvalue()
