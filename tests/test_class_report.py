@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import pytest
+
 from auditor.class_report import build_class_data, iter_view_files, render_class_report
 
 LONG = ("gradients shrink at every layer because the sigmoid derivative is at most one quarter so the "
@@ -111,3 +113,41 @@ def test_page_is_escaped_script_free_and_sortable_by_anchors():
     assert "125</span> ×2" in html and "36</span> ×1" in html
     assert "invalid JSON at line 1 column 2" in html
     assert html.count("<svg") == 2
+
+
+def _visible_views_in_chromium(html: str, fragment: str, tmp_path) -> list[str]:
+    """Open the report in headless Chromium at ``#fragment``; ids of the sorted tables it displays.
+
+    The test harness (never the report) appends a script that writes each view's computed
+    ``display`` into the DOM, with the report's CSP removed so that this probe may run.
+    """
+    import shutil
+    import subprocess
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("chromium not installed")
+    probe = ("<script>window.addEventListener('load', () => setTimeout(() => document.body.setAttribute("
+             "'data-visible', Array.from(document.querySelectorAll('.view'))"
+             ".filter(v => getComputedStyle(v).display !== 'none').map(v => v.id).join(' ')), 100));</script>")
+    page = tmp_path / "index.html"
+    page.write_text(re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
+                    .replace("</body>", probe + "</body>"), encoding="utf-8")
+    proc = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
+         "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}",
+         "--virtual-time-budget=2000", "--dump-dom", page.as_uri() + (f"#{fragment}" if fragment else "")],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    m = re.search(r'data-visible="([^"]*)"', proc.stdout)
+    assert m, proc.stdout[-2000:]
+    return m.group(1).split()
+
+
+@pytest.mark.browser
+def test_sorting_switches_tables_in_a_real_browser(tmp_path):
+    html = render_class_report(build_class_data(klass()))
+    assert _visible_views_in_chromium(html, "", tmp_path) == ["sort-name-asc"]
+    assert _visible_views_in_chromium(html, "sort-fail-desc", tmp_path) == ["sort-fail-desc"]
+    assert _visible_views_in_chromium(html, "sort-name-asc", tmp_path) == ["sort-name-asc"]
+    assert _visible_views_in_chromium(html, "questions", tmp_path) == ["sort-name-asc"]

@@ -1,0 +1,343 @@
+"""Benchmark of ``auditor batch`` against the hardware floor, nbgrader and nbmake (prints figures).
+
+Not a test.  Builds a class of N notebooks in a temporary folder (copies of the shipped example
+submissions, notebooks/submissions/*.ipynb, and of ../shared/corpus/notebooks when present; each
+copy made unique by a metadata field so no two share a cache key), then measures:
+
+- wall time of ``run_batch`` (fresh output folder, default options: execute, sandbox), notebooks
+  per minute, and the peak resident memory of each worker process and each kernel (psutil, sampled);
+- the execution floor: every distinct notebook run once with nbclient (record_timing) in a kernel
+  with torch already imported and OMP/MKL limited to one thread; the cells' own compute is the sum
+  of (shell.execute_reply - iopub.execute_input) over its cells; the class's floor is the sum over
+  its N copies divided by the cores; our ratio to it;
+- audit work outside execution per notebook: ``audit(execute=False)`` + JSON + HTML, in process;
+- the same class through ``nbgrader autograde`` and ``pytest --nbmake -n JOBS``, both installed in
+  the benchmark's own virtual environment (``--venv``, created with --system-site-packages so the
+  notebooks find torch), for side-by-side ratios in one run.
+
+    python bench/batch.py --n 100            # the issue's figure
+    python bench/batch.py --n 6 --skip-nbgrader   # quick look
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus" / "notebooks"
+MiB = 1024 * 1024
+
+
+# --------------------------------------------------------------------------- the class
+
+def sources(use_corpus: bool) -> list[Path]:
+    found = sorted((REPO / "notebooks" / "submissions").glob("*.ipynb"))
+    if use_corpus and CORPUS.is_dir():
+        found += sorted(CORPUS.glob("*.ipynb"))
+    return found
+
+
+def build_class(srcs: list[Path], n: int, folder: Path) -> list[tuple[Path, Path]]:
+    """N unique copies (cycling through the sources): [(copy, its source)]."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(n):
+        src = srcs[i % len(srcs)]
+        nb = json.loads(src.read_text(encoding="utf-8"))
+        nb.setdefault("metadata", {})["bench_copy"] = i
+        dst = folder / f"s{i:04d}.ipynb"
+        dst.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+        out.append((dst, src))
+    return out
+
+
+# --------------------------------------------------------------------------- memory sampling
+
+class PeakMemory:
+    """Samples the RSS of every descendant process; peak per process, split workers / kernels."""
+
+    def __init__(self, interval: float = 0.2):
+        import psutil
+
+        self.psutil = psutil
+        self.interval = interval
+        self.peaks: dict[int, tuple[str, int]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = self.psutil.Process()
+        while not self._stop.is_set():
+            try:
+                kids = me.children(recursive=True)
+            except self.psutil.Error:
+                kids = []
+            for p in kids:
+                try:
+                    rss = p.memory_info().rss
+                    cmd = " ".join(p.cmdline())
+                    parent = p.ppid()
+                except self.psutil.Error:
+                    continue
+                if "ipykernel" in cmd:
+                    kind = "kernel"
+                elif "multiprocessing" in cmd:  # the fork server is our child; workers are its children
+                    kind = "forkserver" if parent == me.pid else "worker"
+                else:
+                    kind = "other"
+                old = self.peaks.get(p.pid, (kind, 0))
+                self.peaks[p.pid] = (kind, max(old[1], rss))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak(self, kind: str) -> float:
+        vals = [rss for k, rss in self.peaks.values() if k == kind]
+        return max(vals) / MiB if vals else float("nan")
+
+
+# --------------------------------------------------------------------------- the floor
+
+def _no_pip(source: str) -> str:
+    return "\n".join("pass" if line.lstrip().startswith(("!pip", "%pip", "!conda", "%conda")) else line
+                     for line in source.splitlines())
+
+
+def cell_compute_seconds(src: Path, timeout: float = 120) -> float:
+    """Run the notebook once, torch imported beforehand, one thread; sum of its cells' own times."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(str(src), as_version=4)
+    for c in nb.cells:
+        if c.cell_type == "code":
+            c.source = _no_pip(c.source)
+    nb.cells.insert(0, nbformat.v4.new_code_cell("import torch, numpy"))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    with tempfile.TemporaryDirectory() as wd:
+        client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3", record_timing=True,
+                                resources={"metadata": {"path": wd}})
+        try:
+            client.execute(env=env)
+        except Exception as exc:  # a hung or dead kernel: count what ran
+            print(f"  floor: {src.name}: {type(exc).__name__}: {str(exc)[:120]}", file=sys.stderr)
+    total = 0.0
+    for c in nb.cells[1:]:
+        t = (c.get("metadata") or {}).get("execution") or {}
+        a, b = t.get("iopub.execute_input"), t.get("shell.execute_reply")
+        if a and b:
+            total += max(0.0, (_ts(b) - _ts(a)))
+    return total
+
+
+def _ts(s: str) -> float:
+    return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+
+
+# --------------------------------------------------------------------------- audit work outside execution
+
+def audit_overhead_ms(srcs: list[Path], repeats: int = 3) -> float:
+    from auditor.batch import _package  # what a worker does after the audit: JSON dict, JSON text, HTML
+    from auditor.pipeline import audit
+
+    for s in srcs:  # warm: imports, lru caches of ground truth
+        _package(audit(str(s), execute=False))
+    times = []
+    for _ in range(repeats):
+        for s in srcs:
+            t0 = time.perf_counter()
+            _package(audit(str(s), execute=False))
+            times.append(time.perf_counter() - t0)
+    return 1000 * statistics.mean(times)
+
+
+# --------------------------------------------------------------------------- other tools
+
+def ensure_venv(venv: Path) -> Path:
+    py = venv / "bin" / "python"
+    if not py.exists():
+        print(f"creating {venv} (nbgrader, nbmake, pytest-xdist from PyPI) ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    have = subprocess.run([str(py), "-c", "import nbgrader, nbmake, xdist"], capture_output=True).returncode == 0
+    if not have:
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "nbgrader", "nbmake", "pytest-xdist"], check=True)
+    return py
+
+
+def run_nbgrader(py: Path, class_files: list[Path], work: Path, timeout: float) -> float:
+    """nbgrader autograde over the class: one student per notebook, one assignment 'ps1'."""
+    course = work / "course"
+    nbname = "summary.ipynb"
+    (course / "source" / "ps1").mkdir(parents=True)
+    shutil.copy(class_files[0], course / "source" / "ps1" / nbname)
+    for i, f in enumerate(class_files):
+        d = course / "submitted" / f"student{i:04d}" / "ps1"
+        d.mkdir(parents=True)
+        shutil.copy(f, d / nbname)
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        "c.CourseDirectory.course_id = 'bench'\n"
+        f"c.ExecutePreprocessor.timeout = {int(timeout)}\n"
+        "c.ExecutePreprocessor.kernel_name = 'python3'\n"
+        "c.Execute.kernel_name = 'python3'\n"
+        "c.Execute.timeout = %d\n" % int(timeout),
+        encoding="utf-8",
+    )
+    nbg = [str(py), "-m", "nbgrader"]
+    env = {**os.environ}
+    log = work / "nbgrader.log"
+    with open(log, "w") as fh:
+        subprocess.run(nbg + ["db", "assignment", "add", "ps1"], cwd=course, stdout=fh, stderr=fh, env=env)
+        subprocess.run(nbg + ["generate_assignment", "ps1", "--force"], cwd=course, stdout=fh, stderr=fh, env=env)
+        t0 = time.perf_counter()
+        rc = subprocess.run(nbg + ["autograde", "ps1", "--create", "--force"], cwd=course, stdout=fh, stderr=fh,
+                            env=env).returncode
+        wall = time.perf_counter() - t0
+    graded = len(list((course / "autograded").glob("*/ps1/*.ipynb"))) if (course / "autograded").is_dir() else 0
+    print(f"  nbgrader autograde: exit {rc}, {graded}/{len(class_files)} notebooks autograded (log: {log})",
+          file=sys.stderr)
+    return wall
+
+
+def run_nbmake(py: Path, folder: Path, jobs: int, timeout: float, work: Path) -> float:
+    log = work / "nbmake.log"
+    t0 = time.perf_counter()
+    with open(log, "w") as fh:
+        rc = subprocess.run([str(py), "-m", "pytest", "--nbmake", f"--nbmake-timeout={int(timeout)}",
+                             "--nbmake-kernel=python3", "-n", str(jobs), "-q", "-p", "no:cacheprovider",
+                             "-p", "no:auditor", str(folder)],
+                            cwd=work, stdout=fh, stderr=fh).returncode
+    wall = time.perf_counter() - t0
+    print(f"  pytest --nbmake -n {jobs}: exit {rc} (notebooks with errors fail; log: {log})", file=sys.stderr)
+    return wall
+
+
+# --------------------------------------------------------------------------- main
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100, help="class size (default 100)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--venv", type=Path, default=REPO / "bench" / ".venv",
+                    help="virtual environment for nbgrader and nbmake (created when missing)")
+    ap.add_argument("--no-corpus", action="store_true", help="only the shipped example submissions")
+    ap.add_argument("--skip-nbgrader", action="store_true")
+    ap.add_argument("--skip-nbmake", action="store_true")
+    ap.add_argument("--timeout", type=float, default=600, help="per-notebook timeout for every tool")
+    ap.add_argument("--keep", type=Path, default=None, help="keep the class and the outputs in this folder")
+    args = ap.parse_args(argv)
+
+    srcs = sources(not args.no_corpus)
+    if not srcs:
+        print("no source notebooks (notebooks/submissions/*.ipynb, ../shared/corpus/notebooks)", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="auditor-bench-")) if args.keep is None else args.keep
+    work.mkdir(parents=True, exist_ok=True)
+    cls = build_class(srcs, args.n, work / "class")
+    files = [f for f, _ in cls]
+    cores = os.cpu_count() or 1
+    print(f"class: {args.n} notebooks from {len(srcs)} distinct sources in {work}; {cores} cores, "
+          f"--jobs {args.jobs}", file=sys.stderr)
+
+    # 1. the floor
+    print("measuring the floor (each distinct notebook once, torch preloaded, 1 thread) ...", file=sys.stderr)
+    per_source = {s: cell_compute_seconds(s, timeout=args.timeout) for s in srcs}
+    floor = sum(per_source[src] for _, src in cls) / cores
+
+    # 2. our batch
+    from auditor.batch import run_batch
+
+    print("auditor batch ...", file=sys.stderr)
+    with PeakMemory() as mem:
+        t0 = time.perf_counter()
+        summary = run_batch(work / "class", out_dir=work / "out", jobs=args.jobs, progress=True,
+                            timeout_total=args.timeout)
+        ours = time.perf_counter() - t0
+    statuses: dict[str, int] = {}
+    for e in summary.submissions:
+        statuses[e["status"]] = statuses.get(e["status"], 0) + 1
+    exec_statuses: dict[str, int] = {}
+    for e in summary.submissions:
+        exec_statuses[str(e["execution"])] = exec_statuses.get(str(e["execution"]), 0) + 1
+
+    # 3. audit work outside execution
+    overhead = audit_overhead_ms(srcs)
+
+    # 4. others
+    nbgrader = nbmake = None
+    if not (args.skip_nbgrader and args.skip_nbmake):
+        py = ensure_venv(args.venv)
+        if not args.skip_nbgrader:
+            print("nbgrader autograde (serial) ...", file=sys.stderr)
+            nbgrader = run_nbgrader(py, files, work / "nbgrader", args.timeout)
+        if not args.skip_nbmake:
+            print(f"pytest --nbmake -n {args.jobs} ...", file=sys.stderr)
+            nbmake = run_nbmake(py, work / "class", args.jobs, args.timeout, work)
+
+    # 5. figures
+    from rich.console import Console
+    from rich.table import Table
+
+    def per_min(wall: float) -> str:
+        return f"{60 * args.n / wall:.1f}"
+
+    t = Table(title=f"batch of {args.n} notebooks, {cores} cores, --jobs {args.jobs}", title_justify="left")
+    for col in ("tool", "wall s", "notebooks/min", "x floor", "our speed-up"):
+        t.add_column(col, justify="right" if col != "tool" else "left")
+    t.add_row("floor (cells' own compute / cores)", f"{floor:.1f}", per_min(floor) if floor else "-", "1.00", "")
+    t.add_row("auditor batch", f"{ours:.1f}", per_min(ours), f"{ours / floor:.2f}" if floor else "-", "1.0")
+    if nbgrader is not None:
+        t.add_row("nbgrader autograde", f"{nbgrader:.1f}", per_min(nbgrader),
+                  f"{nbgrader / floor:.2f}" if floor else "-", f"{nbgrader / ours:.1f}")
+    if nbmake is not None:
+        t.add_row(f"pytest --nbmake -n {args.jobs}", f"{nbmake:.1f}", per_min(nbmake),
+                  f"{nbmake / floor:.2f}" if floor else "-", f"{nbmake / ours:.1f}")
+    con = Console()
+    con.print(t)
+    f = Table(title="other figures", title_justify="left")
+    f.add_column("figure")
+    f.add_column("value", justify="right")
+    f.add_row("cells' own compute per notebook (mean over sources)", f"{statistics.mean(per_source.values()):.3f} s")
+    f.add_row("audit work outside execution per notebook", f"{overhead:.1f} ms")
+    f.add_row("peak RSS per worker process", f"{mem.peak('worker'):.0f} MiB")
+    f.add_row("peak RSS of the fork server (torch + pipeline preloaded)", f"{mem.peak('forkserver'):.0f} MiB")
+    f.add_row("peak RSS per kernel", f"{mem.peak('kernel'):.0f} MiB")
+    f.add_row("worker time per submission (mean; of it execution)",
+              f"{statistics.mean(x['elapsed_s'] for x in summary.submissions if x['elapsed_s']):.2f} s; "
+              f"{statistics.mean(x['result']['execution']['duration_s'] for x in summary.submissions if x['result']):.2f} s")
+    f.add_row("submissions by status", ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+    f.add_row("execution status", ", ".join(f"{k} {v}" for k, v in sorted(exec_statuses.items())))
+    rerun_s, redone = _rerun(work, args.jobs)
+    f.add_row("rerun of the same class", f"{rerun_s:.1f} s ({redone} audited again: internal errors are not cached)")
+    con.print(f)
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _rerun(work: Path, jobs: int) -> tuple[float, int]:
+    from auditor.batch import run_batch
+
+    t0 = time.perf_counter()
+    s = run_batch(work / "class", out_dir=work / "out", jobs=jobs, progress=False)
+    return time.perf_counter() - t0, s.audited_now
+
+
+if __name__ == "__main__":
+    sys.exit(main())
