@@ -23,10 +23,13 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
+import uuid
+from datetime import datetime
 from queue import Empty
 from types import MappingProxyType
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import nbformat
 import zmq
@@ -38,6 +41,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from auditor import kernel_values
 from auditor.models import CellError, ExecStatus, ExecutionResult, ParsedNotebook, freeze
 from auditor.sandbox import Sandbox, SandboxPolicy
+from auditor.zygote import WarmKernelProcess, Zygote, ZygoteProvisioner, ZygoteUnavailable, get_zygote
 
 CELL_OUTPUT_CAP = 1 * 1024 * 1024          # characters of output kept per cell
 TOTAL_OUTPUT_CAP = 16 * 1024 * 1024        # characters of output kept for the notebook
@@ -136,6 +140,24 @@ class SandboxedKernelManager(AsyncKernelManager):
         return self._sandbox.wrap(cmd)
 
 
+class WarmKernelManager(SandboxedKernelManager):
+    """The same kernel, forked by the warm zygote instead of started (see auditor.zygote)."""
+
+    def __init__(self, *, sandbox: Sandbox, zygote: Zygote, **kw: Any) -> None:
+        super().__init__(sandbox=sandbox, **kw)
+        self._zygote = zygote
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+        self.kernel_id = self.kernel_id or str(uuid.uuid4())
+        if self.provisioner is None:
+            prov = ZygoteProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+            prov.zygote, prov.sandbox = self._zygote, self._sandbox
+            self.provisioner = prov
+        return await super()._async_pre_start_kernel(**kw)
+
+    pre_start_kernel = _async_pre_start_kernel
+
+
 def _build_notebook(nb: ParsedNotebook) -> tuple[Any, list[tuple[int, str]]]:
     cells = []
     skipped: list[tuple[int, str]] = []
@@ -172,8 +194,15 @@ def _describe_exit(rc: int | None) -> str:
 
 class _Run:
     def __init__(self, nb: ParsedNotebook, fetch: Sequence[str], timeout_cell: float,
-                 timeout_total: float, policy: SandboxPolicy) -> None:
+                 timeout_total: float, policy: SandboxPolicy, warm: bool = False) -> None:
         self.nb = nb
+        self.warm = warm
+        # fetch: names to read after the last cell, or {cell index: names} to read right after that
+        # cell has run (a later cell may reuse a name: `X` of one question is not `X` of the next)
+        self.fetch_points: dict[int, list[str]] = {}
+        if isinstance(fetch, Mapping):
+            self.fetch_points = {int(c): list(dict.fromkeys(ns)) for c, ns in fetch.items() if ns}
+            fetch = ()
         self.fetch = [n for n in dict.fromkeys(fetch)]
         self.timeout_cell = float(timeout_cell)
         self.timeout_total = float(timeout_total)
@@ -181,19 +210,44 @@ class _Run:
         self.messages: list[str] = []
 
     async def run(self) -> ExecutionResult:
+        zygote: Zygote | None = None
+        why_cold = ""
+        if self.warm:
+            try:
+                zygote = get_zygote(self.policy, sys.executable)
+            except ZygoteUnavailable as exc:
+                why_cold = str(exc)
+        if zygote is not None:
+            try:
+                return await self._run(zygote, "")
+            except KernelStartError as exc:
+                if not isinstance(exc.__cause__, ZygoteUnavailable):
+                    raise
+                why_cold = str(exc.__cause__)
+                self.messages = []
+        return await self._run(None, why_cold)
+
+    async def _run(self, zygote: Zygote | None, why_cold: str) -> ExecutionResult:
         t0 = time.monotonic()
         self.deadline = t0 + self.timeout_total + STARTUP_TIMEOUT   # reset once the kernel is ready
         nb4, skipped = _build_notebook(self.nb)
-        with Sandbox(self.policy) as sb:
+        sb = zygote.new_sandbox(self.policy) if zygote is not None else Sandbox(self.policy)
+        with sb:
             isolation = sb.isolation()
             isolation.update(timeouts={"cell_s": self.timeout_cell, "total_s": self.timeout_total},
                              output_cap_chars={"cell": CELL_OUTPUT_CAP, "total": TOTAL_OUTPUT_CAP})
+            if zygote is not None:
+                isolation.update(WARM_ISOLATION)
+            else:
+                isolation["kernel"] = "cold start" + (f" (warm path not used: {why_cold})"
+                                                      if self.warm else "")
             nbformat.write(nb4, str(sb.workdir / "notebook.ipynb"))
-            km = SandboxedKernelManager(sandbox=sb, kernel_name="python3", transport="ipc",
-                                        ip=str(sb.rundir / "kernel"),
-                                        connection_file=str(sb.rundir / "kernel.json"))
+            km_args = dict(sandbox=sb, kernel_name="python3", transport="ipc",
+                           ip=str(sb.rundir / "kernel"), connection_file=str(sb.rundir / "kernel.json"))
+            km = (WarmKernelManager(zygote=zygote, **km_args) if zygote is not None
+                  else SandboxedKernelManager(**km_args))
             client = _AuditClient(nb4, km, allow_errors=True, interrupt_on_timeout=False,
-                                  timeout_func=self._cell_timeout, record_timing=False,
+                                  timeout_func=self._cell_timeout, record_timing=True,
                                   raise_on_iopub_timeout=False, iopub_timeout=2,
                                   kernel_name="python3")
             try:
@@ -221,7 +275,8 @@ class _Run:
         return ExecutionResult(status=status, errors=errors, stale_errors=stale,
                                skipped=tuple(skipped), values=MappingProxyType(values),
                                isolation=freeze(isolation), duration_s=time.monotonic() - t0,
-                               message="; ".join(self.messages))
+                               message="; ".join(self.messages),
+                               cell_seconds=_cell_seconds(nb4, client.replies))
 
     def _remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -250,10 +305,13 @@ class _Run:
             # so one huge output never sits whole in the grader's memory.
             client.zmq_context = zmq.asyncio.Context()
             client.zmq_context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+            # The channels connect before the kernel has bound its sockets: retry every 10 ms
+            # instead of ZMQ's default 100 ms, which was most of a warm kernel's start.
+            client.zmq_context.setsockopt(zmq.RECONNECT_IVL, 10)
             kc = km.client(context=client.zmq_context)
             kc.start_channels(stdin=False)  # no stdin: input() raises StdinNotImplementedError
             client.kc = kc
-            await kc.wait_for_ready(timeout=startup)
+            await _wait_for_ready(km, kc, timeout=startup)
             await self._install_output_cap(kc)
         except Exception as exc:
             try:
@@ -269,9 +327,21 @@ class _Run:
     async def _cells_then_fetch(self, km: SandboxedKernelManager,
                                 client: _AuditClient) -> tuple[ExecStatus, dict[str, Any]]:
         cells = client.nb.cells
+        values: dict[str, Any] = {}
+        pending = sorted(self.fetch_points)
+
+        async def snapshot(before: int | None) -> None:
+            # values of every point whose cell has run (all of them at the end)
+            while pending and (before is None or pending[0] < before):
+                point = pending.pop(0)
+                names = self.fetch_points[point]
+                got = await self._fetch(client, names)
+                values.update({f"{name}@{point}": v for name, v in got.items()})
+
         for index, cell in enumerate(cells):
             if cell.cell_type != "code" or not cell.source.strip():
                 continue
+            await snapshot(index)
             if self._remaining() <= 0:
                 self.messages.append(f"overall timeout of {self.timeout_total:g} s reached "
                                      f"before cell {index}")
@@ -303,15 +373,15 @@ class _Run:
             self.messages.append("the kernel exited during the run (e.g. exit() or os._exit in a "
                                  "cell); its results are incomplete")
             return ExecStatus.CRASHED, {}
-        values: dict[str, Any] = {}
+        await snapshot(None)
         if self.fetch:
-            values = await self._fetch(client)
+            values.update(await self._fetch(client, self.fetch))
         return ExecStatus.OK, values
 
-    async def _fetch(self, client: _AuditClient) -> dict[str, Any]:
+    async def _fetch(self, client: _AuditClient, names: Sequence[str]) -> dict[str, Any]:
         kc = client.kc
         nonce = kernel_values.new_nonce()
-        code = kernel_values.fetch_code(self.fetch, nonce)
+        code = kernel_values.fetch_code(names, nonce)
         msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False,
                             stop_on_error=False)
         deadline = time.monotonic() + max(2.0, min(FETCH_TIMEOUT, self._remaining() + 5))
@@ -334,7 +404,7 @@ class _Run:
         decoded, rejected = [], []
         for payload in payloads:
             try:
-                decoded.append(kernel_values.decode_values(payload, nonce=nonce, names=self.fetch))
+                decoded.append(kernel_values.decode_values(payload, nonce=nonce, names=names))
             except kernel_values.PayloadError as exc:
                 rejected.append(str(exc))
         if rejected:
@@ -343,7 +413,7 @@ class _Run:
         if len(decoded) != 1:
             why = "no valid values payload came back" if not decoded else \
                 "more than one payload with the right nonce (all ignored)"
-            self.messages.append(f"fetching {', '.join(self.fetch)}: {why}")
+            self.messages.append(f"fetching {', '.join(names)}: {why}")
             return {}
         values, problems = decoded[0]
         for name, why in problems.items():
@@ -353,7 +423,13 @@ class _Run:
     async def _kill(self, km: SandboxedKernelManager, client: _AuditClient) -> None:
         """Kill the whole process tree now: the results are already read."""
         proc = getattr(km.provisioner, "process", None) if km.provisioner else None
-        if proc is not None:
+        if isinstance(proc, WarmKernelProcess):
+            proc.kill_tree()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        elif proc is not None:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -421,6 +497,42 @@ del __auditor_cap
 '''
 
 
+async def _wait_for_ready(km: Any, kc: Any, timeout: float) -> None:
+    """jupyter_client's wait_for_ready without its final 0.2 s of waiting for IOPub to go quiet:
+    ready once a kernel_info request got its reply on shell *and* a status message on IOPub
+    (so the subscription is live).  Later stray messages are harmless: nbclient and the fetch
+    only take the messages whose parent is their own request."""
+    deadline = time.monotonic() + timeout
+    while True:
+        msg_id = kc.kernel_info()
+        reply = None
+        seen_iopub = False
+        round_end = min(deadline, time.monotonic() + 1.0)
+        while (reply is None or not seen_iopub) and time.monotonic() < round_end:
+            if reply is None:
+                try:
+                    msg = await kc.get_shell_msg(timeout=0.01)
+                    if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                        reply = msg
+                        # its IOPub status comes at once if subscribed; else ask again soon
+                        round_end = min(round_end, time.monotonic() + 0.1)
+                except Empty:
+                    pass
+            if not seen_iopub:
+                try:
+                    msg = await kc.get_iopub_msg(timeout=0.01)
+                    seen_iopub = msg.get("parent_header", {}).get("msg_id") == msg_id
+                except Empty:
+                    pass
+        if reply is not None and seen_iopub:
+            kc._handle_kernel_info_reply(reply)
+            return
+        if not await km.is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+
 async def _reopen_iopub(kc: Any) -> None:
     """Replace the IOPub channel (its socket was disconnected by an over-size message)."""
     old = kc._iopub_channel
@@ -440,12 +552,45 @@ def _run_coroutine(coro: Any) -> Any:
         return pool.submit(asyncio.run, coro).result()
 
 
-def execute_notebook(nb: ParsedNotebook, *, fetch: Sequence[str] = (), timeout_cell: float = 60,
-                     timeout_total: float = 600, sandbox: SandboxPolicy | None = None) -> ExecutionResult:
+def execute_notebook(nb: ParsedNotebook, *, fetch: Sequence[str] | Mapping[int, Sequence[str]] = (), timeout_cell: float = 60,
+                     timeout_total: float = 600, sandbox: SandboxPolicy | None = None,
+                     warm: bool = False) -> ExecutionResult:
     """Execute ``nb`` in a fresh sandboxed kernel; see the module docstring.
+
+    ``warm=True`` forks the kernel from a zygote that has ipykernel, numpy and torch already
+    imported (:mod:`auditor.zygote`), with the same isolation as a cold start; where that
+    isolation cannot be reproduced the kernel is started cold and ``isolation["kernel"]`` says why.
 
     Raises KernelStartError when the kernel cannot start on this machine (not the student's
     fault: the pipeline reports it as an internal error).
     """
     policy = sandbox if sandbox is not None else SandboxPolicy()
-    return _run_coroutine(_Run(nb, fetch, timeout_cell, timeout_total, policy).run())
+    return _run_coroutine(_Run(nb, fetch, timeout_cell, timeout_total, policy, warm).run())
+
+
+WARM_ISOLATION = {
+    "kernel": "warm: forked from a zygote that imported ipykernel, numpy and torch (shared "
+              "copy-on-write; nothing else shared between students but the string-hash seed)",
+    "network": "bwrap + a fresh empty network namespace per kernel",
+    "pid_namespace": True,
+    "kill": "pid namespace + cgroup + sandbox uid",
+}
+
+
+def _seconds(execution: Any) -> float | None:
+    try:
+        start = datetime.fromisoformat(execution["iopub.execute_input"])
+        end = datetime.fromisoformat(execution["shell.execute_reply"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return max(0.0, (end - start).total_seconds())
+
+
+def _cell_seconds(nb4: Any, replies: dict[int, Any]) -> tuple[float, ...]:
+    """Each executed code cell's own time (nbclient's timing: execute_input .. execute_reply)."""
+    out = []
+    for index in sorted(replies):
+        seconds = _seconds(nb4.cells[index].get("metadata", {}).get("execution") or {})
+        if seconds is not None:
+            out.append(seconds)
+    return tuple(out)

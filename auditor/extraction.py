@@ -379,6 +379,7 @@ class Extraction:
     answers: dict                 # qid -> Answer, every question and sub-statement of the spec
     code_cells: dict              # top-level qid -> index of the first code cell in its region
     anchor_cells: dict            # top-level qid -> index of the cell where the question was found
+    last_cells: dict = field(default_factory=dict)  # top-level qid -> last cell of its answer region
 
 
 def extract_answers(nb: ParsedNotebook, spec: AssignmentSpec) -> dict[str, Answer]:
@@ -456,7 +457,8 @@ def extract(nb: ParsedNotebook, spec: AssignmentSpec) -> Extraction:
         if own:
             code_cells[qid] = own[0]
     anchor_cells = {qid: lines[i].cell for qid, i in loc.questions.items()}
-    return Extraction(answers, code_cells, anchor_cells)
+    last_cells = {qid: max(lines[i].cell for i in region) for qid, region in regions.items() if region}
+    return Extraction(answers, code_cells, anchor_cells, last_cells)
 
 
 def _top_items(idx: Sequence[int], lines: Sequence[Line]) -> list[tuple[str | None, list[int]]]:

@@ -262,6 +262,7 @@ class ExecutionResult:
     isolation: Mapping[str, Any] = field(default_factory=lambda: EMPTY)         # which protections were active
     duration_s: float = 0.0
     message: str = ""
+    cell_seconds: tuple[float, ...] = ()         # each executed code cell's own time (nbclient timing)
 
 
 # --------------------------------------------------------------------------- judging

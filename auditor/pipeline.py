@@ -90,7 +90,8 @@ def _judge(q: QuestionSpec, answer: Answer, claim: Claim | None, nb: ParsedNoteb
                              shown.evidence, shown.details)
     loaded = get_check(name)
     return name, run_check(loaded, question=q, answer=answer, claim=claim, notebook=nb,
-                           question_code=question_code, execution=execution)
+                           question_code=question_code, execution=execution,
+                           kernel_values=kernel_values_for(q, ext, execution))
 
 
 def validate_spec(spec: AssignmentSpec) -> None:
@@ -156,14 +157,32 @@ def _question_result(q: QuestionSpec, answer: Answer, claim: Claim | None, check
     )
 
 
-def _execute(nb: ParsedNotebook, spec: AssignmentSpec | None, *, timeout_cell: float, timeout_total: float,
-             sandbox: bool) -> ExecutionResult:
+def fetch_points(spec: AssignmentSpec, ext: Extraction) -> dict[int, list[str]]:
+    """{cell: names}: each question's kernel values are read right after its last cell has run
+    (a later cell may reuse the name: the embedding snippet's `X` is not the gradient question's)."""
+    points: dict[int, list[str]] = {}
+    for q in spec.questions:
+        if not q.fetch:
+            continue
+        cell = ext.last_cells.get(q.parent or q.id)
+        if cell is None:
+            continue
+        names = points.setdefault(cell, [])
+        names.extend(n for n in q.fetch if n not in names)
+    return points
+
+
+def kernel_values_for(q: QuestionSpec, ext: Extraction, execution: ExecutionResult) -> dict[str, Any]:
+    cell = ext.last_cells.get(q.parent or q.id)
+    return {name: execution.values[f"{name}@{cell}"] for name in q.fetch if f"{name}@{cell}" in execution.values}
+
+
+def _execute(nb: ParsedNotebook, spec: AssignmentSpec | None, ext: Extraction, *, timeout_cell: float,
+             timeout_total: float, sandbox: bool) -> ExecutionResult:
     from auditor.execution import execute_notebook
     from auditor.sandbox import SandboxPolicy
 
-    fetch: list[str] = []
-    for q in spec.questions if spec else ():
-        fetch.extend(f for f in q.fetch if f not in fetch)
+    fetch = fetch_points(spec, ext) if spec else {}
     hidden = tuple(p for p in ([spec.path] if spec else []) if os.path.isfile(p))
     policy = SandboxPolicy(hide_paths=hidden) if sandbox else SandboxPolicy(enabled=False)
     return execute_notebook(nb, fetch=fetch, timeout_cell=timeout_cell, timeout_total=timeout_total, sandbox=policy)
@@ -239,7 +258,7 @@ def _audit(nb: ParsedNotebook, match: SpecMatch, *, execute: bool, timeout_cell:
 
     findings: list[Finding] = []
     if execute:
-        execution = _execute(nb, spec, timeout_cell=timeout_cell, timeout_total=timeout_total, sandbox=sandbox)
+        execution = _execute(nb, spec, ext, timeout_cell=timeout_cell, timeout_total=timeout_total, sandbox=sandbox)
     else:
         execution = ExecutionResult(ExecStatus.SKIPPED, message="execution skipped (--no-execute)")
     for cell, why in execution.skipped:

@@ -265,10 +265,14 @@ def bwrap_view(python: str, hide_paths: tuple[str, ...]) -> tuple[tuple[str, ...
 class Sandbox:
     """One kernel's sandbox: temp directories, wrapper command, environment, and the kill."""
 
-    def __init__(self, policy: SandboxPolicy | None = None, *, python: str | None = None):
+    def __init__(self, policy: SandboxPolicy | None = None, *, python: str | None = None,
+                 parent_dir: str | None = None, cgroup_base: tuple[str, str] | None = None):
+        """``parent_dir`` / ``cgroup_base`` (version, directory): where this kernel's temp
+        directory and pids cgroup are made (the warm path puts them under the zygote's)."""
         self.policy = policy or SandboxPolicy()
         self.python = python or sys.executable
-        self.root = Path(tempfile.mkdtemp(prefix="auditor-kernel-"))
+        self._cgroup_base = cgroup_base
+        self.root = Path(tempfile.mkdtemp(prefix="auditor-kernel-", dir=parent_dir))
         self.workdir = self.root / "work"
         self.rundir = self.root / "run"
         self.home = self.root / "home"
@@ -280,6 +284,7 @@ class Sandbox:
         self.cgroup: Path | None = None
         self._isolation: dict[str, Any] = {}
         self._prefix: list[str] = []
+        self.launch_limits: dict[str, Any] = {"rlimits": {}, "cgroup_procs": []}
         self._closed = False
         try:
             self._plan()
@@ -360,7 +365,7 @@ class Sandbox:
         # processes: cgroup pids.max, else RLIMIT_NPROC (effective only for a non-root uid)
         cg_procs: list[str] = []
         if p.max_processes:
-            version, base, why = probe_cgroup_pids()
+            version, base, why = self._cgroup_base + ("",) if self._cgroup_base else probe_cgroup_pids()
             if base:
                 _sweep_stale_cgroups(Path(base))
                 cg = Path(base) / f"auditor-{uuid.uuid4().hex[:12]}"
@@ -400,6 +405,7 @@ class Sandbox:
             kill.append("sandbox uid")
         iso["kill"] = " + ".join(kill)
         self._isolation = iso
+        self.launch_limits = {"rlimits": rlimits, "cgroup_procs": cg_procs}
         self._prefix = [self.python, "-I", "-S", _LAUNCHER,
                         json.dumps({"rlimits": rlimits, "cgroup_procs": cg_procs,
                                     "keep_parent_pid": not net_wrap}), "--",
@@ -454,7 +460,7 @@ class Sandbox:
                     os.kill(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
-            time.sleep(0.02)
+            time.sleep(0.005)
 
     def close(self) -> None:
         if self._closed:

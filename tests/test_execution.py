@@ -74,6 +74,7 @@ def test_execute_records_errors_stale_outputs_skips_and_values(tmp_path):
     assert r.values["cwd"] == ("notebook.ipynb",)
     assert "missing" not in r.values and "not valid" not in r.values
     assert r.isolation["sandbox"] == "on" and r.duration_s > 0
+    assert len(r.cell_seconds) == 4 and all(0 <= t < r.duration_s for t in r.cell_seconds)
 
 
 @pytest.mark.slow
@@ -93,7 +94,9 @@ def test_unshare_network_namespace_talks_over_ipc():
 def test_overall_timeout_and_disabled_sandbox():
     nb = _nb("import time\ntime.sleep(0.5)", "time.sleep(30)", "never = 1")
     r = execute_notebook(nb, fetch=["never"], timeout_cell=20, timeout_total=3,
-                         sandbox=SandboxPolicy(enabled=False))
+                         sandbox=SandboxPolicy(enabled=False), warm=True)
     assert r.status is ExecStatus.TIMEOUT
     assert "cell 1" in r.message and "overall timeout" in r.message
     assert dict(r.values) == {} and r.isolation["sandbox"] == "off"
+    # the warm path never runs with less isolation than asked: here it says why it was not used
+    assert r.isolation["kernel"] == "cold start (warm path not used: sandbox disabled)"

@@ -219,3 +219,56 @@ def test_every_key_with_a_demonstration_shows_it(tmp_path):
     for q in r.questions:
         if q.id in with_demo:
             assert q.computed_evidence, f"{q.id} ({q.status.value}) shows no demonstration"
+
+
+GRAD_TEMPLATE = """import torch
+N, d = 6, 3
+X = torch.rand(N, d, dtype=torch.float64)
+W = torch.rand(d, d, requires_grad=True, dtype=torch.float64)
+b = torch.rand(d, requires_grad=True, dtype=torch.float64)
+def foo(W, b):
+    return torch.mean(X @ W + b)
+# TODO: grad_W = ...
+# TODO: grad_b = ..."""
+GRAD_ANSWER = """eps = 1e-6
+with torch.no_grad():
+    grad_W = torch.zeros_like(W)
+    for i in range(d):
+        for j in range(d):
+            Wp = W.clone(); Wp[i, j] += eps
+            Wm = W.clone(); Wm[i, j] -= eps
+            grad_W[i, j] = (foo(Wp, b) - foo(Wm, b)) / (2 * eps)
+    grad_b = torch.zeros_like(b)
+    for j in range(d):
+        bp = b.clone(); bp[j] += eps
+        bm = b.clone(); bm[j] -= eps
+        grad_b[j] = (foo(W, bp) - foo(W, bm)) / (2 * eps)"""
+
+
+@pytest.mark.slow
+def test_kernel_values_are_read_right_after_the_question_not_at_the_end(tmp_path):
+    blank = ["### Gradients", "1. Compute the gradients of the loss numerically:", ("code", GRAD_TEMPLATE),
+             "### Embeddings", "1. What is the shape of `X` below?", ("code", "X = torch.zeros(4, 7)\nprint(X.shape)")]
+    table = fingerprint_notebook(load_notebook(write_nb(tmp_path / "blank.ipynb", blank)))
+    spec = tmp_path / "grad.toml"
+    spec.write_text('''[assignment]
+id = "grad"
+[[sections]]
+heading = "Gradients"
+[[sections]]
+heading = "Embeddings"
+[[questions]]
+id = "gradients/1"
+phrases = ["gradients of the loss numerically"]
+claim = "code"
+check = "numerical_gradient"
+fetch = ["X", "W", "b", "grad_W", "grad_b"]
+[[questions]]
+id = "embeddings/1"
+phrases = ["shape of `X` below"]
+''' + template_table_toml(table))
+    cells = list(blank)
+    cells.insert(3, ("code", GRAD_ANSWER))
+    r = audit(write_nb(tmp_path / "s.ipynb", cells), assignment=str(spec), timeout_cell=60, timeout_total=180)
+    q = _q(r, "gradients/1")
+    assert q.status == Status.PASS, q.message  # the later `X = torch.zeros(4, 7)` does not leak in

@@ -44,8 +44,8 @@ def infinite_loop():
 def busy_c_extension():
     """One long torch call that never returns to the interpreter (SIGINT cannot stop it)."""
     return notebook("import torch\ntorch.set_num_threads(1)\n"
-                    "a = torch.randn(1200, 1200, dtype=torch.float64)\n"
-                    "b = torch.linalg.matrix_power(a, 10**9)")
+                    "a = torch.randn(2000, 2000, dtype=torch.float64)\n"
+                    "b = torch.linalg.matrix_power(a, 10**18)")
 
 
 def memory_bomb():

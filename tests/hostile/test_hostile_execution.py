@@ -1,8 +1,10 @@
 """The hostile notebooks that attack at execution time, run through ``execute_notebook``.
 
-All cases run once, in parallel, in a module-scoped fixture (small timeouts and limits); each
-test then asserts the status and message its case must get, and the fixture checks that the
-grader survived, nothing outside the sandbox changed and nothing was left running.
+All cases run once per kernel path (cold start, and warm fork from the zygote), in parallel, in
+a module-scoped fixture (small timeouts and limits); each test then asserts the status and
+message its case must get, and the fixture checks that the grader survived, nothing outside the
+sandbox changed and nothing was left running.  Where the warm path cannot give the cold path's
+isolation on this machine, its run falls back to cold and says so (checked below).
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import hashlib
 import os
 import re
 import socket
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +25,7 @@ from auditor.execution import execute_notebook
 from auditor.loading import parse_notebook_bytes
 from auditor.models import ExecStatus
 from auditor.sandbox import Sandbox, SandboxPolicy
+from auditor.zygote import warm_unavailable
 from tests.hostile import builders as B
 
 pytestmark = pytest.mark.slow
@@ -80,8 +84,9 @@ def _sandbox_processes(uids: set[int]) -> list[str]:
     return procs
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+@pytest.fixture(scope="module", params=["cold", "warm"])
+def runs(request, tmp_path_factory):
+    warm = request.param == "warm"
     outside = tmp_path_factory.mktemp("outside")
     canary = outside / "canary.txt"
     canary.write_text("do not touch\n")
@@ -142,18 +147,18 @@ def runs(tmp_path_factory):
     def run(name):
         nb_node, limits, fetch = cases[name]
         nb = parse_notebook_bytes(B.to_bytes(nb_node), f"{name}.ipynb")
-        return name, execute_notebook(nb, fetch=fetch, sandbox=POLICY, **limits)
+        return name, execute_notebook(nb, fetch=fetch, sandbox=POLICY, warm=warm, **limits)
 
     results = dict([run("benign_alone")])
     names = [n for n in cases if n != "benign_alone"]
     # heavy cases first so the pool's tail is short
-    with ThreadPoolExecutor(3) as pool:
+    with ThreadPoolExecutor(4) as pool:
         results.update(pool.map(run, names))
     listener.close()
     time.sleep(0.2)
     yield {"results": results, "before": before, "watched": watched, "new_file": new_file,
            "project_spec": project_spec_path, "skipped": skipped,
-           "listener": listener}
+           "listener": listener, "warm": warm}
 
 
 def res(runs, name):
@@ -200,9 +205,22 @@ def test_other_submission_unaffected(runs):
 
 def test_isolation_is_reported(runs):
     iso = res(runs, "benign_alone").isolation
-    for key in ("network", "filesystem", "user", "pids", "rlimits", "workdir", "env", "kill"):
+    for key in ("network", "filesystem", "user", "pids", "rlimits", "workdir", "env", "kill", "kernel"):
         assert key in iso
     assert iso["rlimits"]["address_space_bytes"] == POLICY.memory_bytes
+    why_not_warm = warm_unavailable(POLICY, sys.executable)
+    kernels = {r.isolation["kernel"].split(":")[0] for r in runs["results"].values()}
+    if not runs["warm"]:
+        assert kernels == {"cold start"}
+    elif why_not_warm:
+        assert all(why_not_warm in r.isolation["kernel"] for r in runs["results"].values())
+    else:       # every case really ran warm, with the cold path's file system and limits
+        assert kernels == {"warm"}
+        with Sandbox(POLICY) as cold:
+            cold_iso = cold.isolation()
+        for key in ("filesystem", "rlimits", "workdir", "env", "pid_namespace"):
+            assert iso[key] == cold_iso[key], key
+        assert iso["user"].startswith("uid ") and "pids.max" in iso["pids"]
 
 
 # --------------------------------------------------------------------------- stopped cases

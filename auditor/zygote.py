@@ -1,0 +1,346 @@
+"""Warm kernels: a fork server that holds ipykernel, numpy and torch imported, one fork per student.
+
+Starting a kernel and importing torch costs about 3 s per submission; the student's own cells
+often take a fraction of that.  :class:`Zygote` starts :mod:`auditor.zygote_main` once, inside
+the same bubblewrap view of the file system the cold path gives every kernel (read-only, the
+grader's home and the auditor's project hidden, private /tmp, empty network), and asks it for
+one freshly forked kernel per submission.  Each fork gets, before any student code runs, the
+same protections as a cold kernel: its own temp directory (the only writable place, and the
+only one visible under /tmp), a scrubbed environment, the rlimits, its own pids cgroup, its
+own mount, pid, network, ipc and uts namespaces, and a fresh unprivileged uid with every
+capability dropped.  Students share nothing but the copy-on-write pages of the imported
+modules (and the zygote's string-hash seed).
+
+The warm path needs what the cold path uses on this machine: bwrap's view, root (for the
+per-kernel namespaces and the uid switch) and, when the policy limits processes, a writable
+pids cgroup.  When any of these is missing :func:`warm_unavailable` says why and the caller
+runs the cold path instead: the warm path never runs with weaker isolation.
+
+:class:`WarmKernelManager` plugs it into jupyter_client as a kernel provisioner
+(:class:`ZygoteProvisioner`), so nbclient drives a warm kernel exactly like a cold one.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+from auditor.sandbox import (Sandbox, SandboxPolicy, bwrap_view, probe_bwrap, probe_cgroup_pids,
+                             probe_setpriv)
+
+PRELOAD = ("numpy", "torch", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger",
+           "ipykernel.zmqshell", "ipykernel.comm", "jupyter_client.session")
+READY_TIMEOUT = 90.0
+_MAIN = Path(__file__).with_name("zygote_main.py")
+
+
+class ZygoteUnavailable(RuntimeError):
+    """The warm path cannot give the cold path's isolation here (or its server died)."""
+
+
+def warm_unavailable(policy: SandboxPolicy, python: str) -> str:
+    """Why the warm path cannot be used with ``policy`` on this machine ("" when it can)."""
+    if not policy.enabled:
+        return "sandbox disabled"
+    if policy.network not in ("auto", "bwrap"):
+        return f"network policy {policy.network!r} (the warm path only reproduces bwrap's isolation)"
+    ok, why = probe_bwrap()
+    if not ok:
+        return why
+    why = bwrap_view(python, tuple(policy.hide_paths))[2]
+    if why:
+        return why
+    if not policy.separate_user:
+        return "policy keeps the grader's uid (the warm path needs a fresh uid per kernel)"
+    ok, why = probe_setpriv()
+    if not ok:
+        return why
+    if policy.max_processes:
+        base = probe_cgroup_pids()
+        if not base[1]:
+            return f"no writable pids cgroup ({base[2]})"
+    return ""
+
+
+class Zygote:
+    """One running fork server (for one interpreter, hidden-path set and thread count)."""
+
+    def __init__(self, python: str, hide_paths: tuple[str, ...], threads: int | None) -> None:
+        self.python = python
+        self.hide_paths = hide_paths
+        self.threads = threads
+        self.owner = os.getpid()     # a forked copy of this process must not use or stop it
+        self.base = Path(tempfile.mkdtemp(prefix="auditor-zygote-", dir="/tmp"))
+        os.chmod(self.base, 0o755)
+        self.ctl = self.base / "ctl"
+        self.ctl.mkdir(mode=0o700)
+        self.socket_path = str(self.ctl / "zygote.sock")
+        self.cgroup: tuple[str, str] | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.dead = ""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        version, cg_base, _ = probe_cgroup_pids()
+        binds: list[str] = ["--bind", str(self.base), str(self.base)]
+        readonly_again: list[str] = []
+        if cg_base:
+            cg = Path(cg_base) / f"auditor-zygote-{uuid.uuid4().hex[:12]}"
+            cg.mkdir()
+            self.cgroup = (version, str(cg))
+            binds += ["--bind", str(cg), str(cg)]
+            readonly_again.append(str(cg))
+        view = [a for a in bwrap_view(self.python, self.hide_paths)[0] if a != "--die-with-parent"]
+        self.readonly_again = readonly_again
+        test = self.new_sandbox(SandboxPolicy(max_processes=16, threads=self.threads,
+                                              hide_paths=self.hide_paths))
+        try:
+            cfg = {"socket": self.socket_path, "preload": list(PRELOAD),
+                   "self_test": self.request(test, str(test.rundir / "none.json"), test.env())}
+            env = {k: v for k, v in test.env().items() if k not in ("HOME", "TMPDIR", "IPYTHONDIR",
+                                                                     "MPLCONFIGDIR")}
+            env["HOME"] = env["TMPDIR"] = str(self.ctl)
+            cmd = [*view, *binds, "--cap-add", "ALL", "--chdir", "/",
+                   self.python, "-s", "-c", _MAIN.read_text(), json.dumps(cfg)]
+            self.log = open(self.ctl / "zygote-stderr.log", "wb")
+            # No --die-with-parent (it follows the starting *thread*): the zygote exits when
+            # its stdin, a pipe from this process, closes.
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self.log, env=env, start_new_session=True)
+            assert self.proc.stdout is not None
+            ready, _, _ = select.select([self.proc.stdout], [], [], READY_TIMEOUT)
+            line = self.proc.stdout.readline() if ready else b""
+            try:
+                status = json.loads(line) if line else {"ready": False, "why": "no answer"}
+            except ValueError:
+                status = {"ready": False, "why": f"bad answer {line[:80]!r}"}
+            if not status.get("ready"):
+                raise ZygoteUnavailable(f"the zygote did not start: {status.get('why')} "
+                                        f"(log: {self.log_tail()})")
+        finally:
+            test.close()
+
+    def log_tail(self) -> str:
+        try:
+            lines = (self.ctl / "zygote-stderr.log").read_text("utf-8", "replace").strip().splitlines()
+        except OSError:
+            return "none"
+        return " | ".join(lines[-3:]) or "empty"
+
+    def new_sandbox(self, policy: SandboxPolicy) -> Sandbox:
+        return Sandbox(policy, python=self.python, parent_dir=str(self.base), cgroup_base=self.cgroup)
+
+    def request(self, sb: Sandbox, connection_file: str, env: dict[str, str]) -> dict[str, Any]:
+        if sb.uid is None:
+            raise ZygoteUnavailable("the sandbox has no separate uid")
+        return {"root": str(sb.root), "workdir": str(sb.workdir), "connection_file": connection_file,
+                "env": env, "uid": sb.uid, "log": str(sb.root / "kernel-stderr.log"),
+                "rlimits": sb.launch_limits["rlimits"], "cgroup_procs": sb.launch_limits["cgroup_procs"],
+                "readonly_again": self.readonly_again}
+
+    def spawn(self, sb: Sandbox, connection_file: str, env: dict[str, str]) -> "WarmKernelProcess":
+        if self.dead or self.proc is None or self.proc.poll() is not None:
+            self.dead = self.dead or f"the zygote exited ({self.log_tail()})"
+            raise ZygoteUnavailable(self.dead)
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            conn.settimeout(30)
+            conn.connect(self.socket_path)
+            conn.sendall(json.dumps(self.request(sb, connection_file, env)).encode() + b"\n")
+            proc = WarmKernelProcess(conn, sb)
+            reply = proc.read_message(timeout=30)
+            if not reply or "forked" not in reply:
+                raise ZygoteUnavailable(f"the zygote did not fork a kernel ({self.log_tail()})")
+            return proc
+        except OSError as exc:
+            conn.close()
+            self.dead = f"the zygote stopped answering: {exc}"
+            raise ZygoteUnavailable(self.dead) from exc
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            try:
+                if self.proc.stdin:
+                    self.proc.stdin.close()
+                self.proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+        if self.cgroup is not None:
+            cg = Path(self.cgroup[1])
+            for _ in range(100):
+                try:
+                    for child in cg.glob("auditor-*"):
+                        child.rmdir()
+                    cg.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.02)
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+class WarmKernelProcess:
+    """The Popen-like handle of one forked kernel (what jupyter_client's provisioner polls)."""
+
+    def __init__(self, conn: socket.socket, sb: Sandbox) -> None:
+        self.conn = conn
+        self.sandbox = sb
+        self.buffer = b""
+        self.returncode: int | None = None
+        self.pid = 0          # not in our pid namespace's terms: use kill_tree() / send_signal()
+
+    def read_message(self, timeout: float | None) -> dict[str, Any] | None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self.conn], [], [], left)
+            if not ready:
+                return None
+            data = self.conn.recv(65536)
+            if not data:
+                return {"exit": None, "lost": True}
+            self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            msg = self.read_message(timeout=0)
+            if msg is not None and "exit" in msg:
+                rc = msg["exit"]
+                self.returncode = rc if isinstance(rc, int) else -int(signal.SIGKILL)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("warm kernel", timeout or 0)
+            select.select([self.conn], [], [], 0.05 if deadline is None else
+                          max(0.0, min(0.05, deadline - time.monotonic())))
+        assert self.returncode is not None
+        return self.returncode
+
+    def _kernel_pid(self) -> int | None:
+        """The kernel (pid 2 of its namespace) in our pid namespace's terms, from its cgroup."""
+        if self.sandbox.cgroup is None:
+            return None
+        try:
+            pids = (self.sandbox.cgroup / "cgroup.procs").read_text().split()
+        except OSError:
+            return None
+        for pid in pids:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("NSpid:") and line.split()[-1] == "2" and len(line.split()) >= 4:
+                    return int(pid)
+        return None
+
+    def send_signal(self, signum: int) -> None:
+        if signum == signal.SIGKILL:
+            self.kill_tree()
+            return
+        pid = self._kernel_pid()
+        if pid is not None:
+            os.kill(pid, signum)
+
+    def kill(self) -> None:
+        self.kill_tree()
+
+    def terminate(self) -> None:
+        self.kill_tree()
+
+    def kill_tree(self) -> None:
+        self.sandbox.kill_all()
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+
+
+class ZygoteProvisioner(LocalProvisioner):  # type: ignore[misc]
+    """A jupyter_client kernel provisioner whose "launch" is a fork of the warm zygote."""
+
+    zygote: Zygote | None = None
+    sandbox: Sandbox | None = None
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+        assert self.zygote is not None and self.sandbox is not None
+        km = self.parent
+        self.process = self.zygote.spawn(self.sandbox, km.connection_file, dict(kwargs.get("env") or {}))
+        self.pid = None
+        self.pgid = None
+        self.cwd = kwargs.get("cwd")
+        return self.connection_info
+
+    async def send_signal(self, signum: int) -> None:
+        if self.process:
+            self.process.send_signal(signum)
+
+    async def cleanup(self, restart: bool = False) -> None:
+        if self.process is not None:
+            self.process.close()
+        await super().cleanup(restart)
+
+
+# --------------------------------------------------------------------------- the shared servers
+
+_LOCK = threading.Lock()
+_ZYGOTES: dict[tuple[Any, ...], Zygote | str] = {}
+
+
+def get_zygote(policy: SandboxPolicy, python: str) -> Zygote:
+    """The running zygote for this policy's interpreter, hidden paths and threads (started on
+    first use, shared by the threads of this process).  Raises ZygoteUnavailable with the reason."""
+    why = warm_unavailable(policy, python)
+    if why:
+        raise ZygoteUnavailable(why)
+    key = (python, tuple(policy.hide_paths), policy.threads)
+    with _LOCK:
+        got = _ZYGOTES.get(key)
+        if isinstance(got, Zygote) and got.owner != os.getpid():
+            got = None                  # inherited through fork(): the parent's, not ours
+        elif isinstance(got, Zygote) and got.dead:
+            got.stop()
+            got = None
+        if got is None:
+            try:
+                got = Zygote(python, tuple(policy.hide_paths), policy.threads)
+            except (ZygoteUnavailable, OSError) as exc:
+                got = str(exc)
+            _ZYGOTES[key] = got
+        if isinstance(got, str):
+            raise ZygoteUnavailable(got)
+        return got
+
+
+@atexit.register
+def stop_all() -> None:
+    with _LOCK:
+        for z in _ZYGOTES.values():
+            if isinstance(z, Zygote) and z.owner == os.getpid():
+                z.stop()
+        _ZYGOTES.clear()
