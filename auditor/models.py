@@ -303,6 +303,7 @@ class QuestionResult:
     computed_evidence: tuple[str, ...] = ()
     details: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     answer_excerpt: str = ""
+    answer_text: str = ""           # the whole answer (copy detection compares these)
     placement: str = "none"
     points: float = 0.0             # awarded
     max_points: float = 0.0

@@ -149,6 +149,7 @@ def _question_result(q: QuestionSpec, answer: Answer, claim: Claim | None, check
         computed_evidence=tuple(out.evidence),
         details=freeze(details),
         answer_excerpt=_excerpt(answer),
+        answer_text=answer.text,
         placement=answer.placement,
         points=q.points if out.status == Status.PASS else 0.0,
         max_points=q.points,

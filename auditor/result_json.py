@@ -60,6 +60,7 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
                 "computed_evidence": list(q.computed_evidence),
                 "details": thaw(q.details),
                 "answer_excerpt": q.answer_excerpt,
+                "answer_text": q.answer_text,
                 "placement": q.placement,
                 "points": q.points,
                 "max_points": q.max_points,
