@@ -137,11 +137,16 @@ def build_class_data(entries: Sequence[Mapping[str, Any]], *, meta: Mapping[str,
         })
 
     audited_results = [(e["id"], e["result"]) for e in entries if e.get("status") == "audited" and e.get("result")]
-    questions: dict[str, dict[str, Any]] = {}
+    # per assignment (a class may mix variants): the same id means different questions in different specs
+    questions: dict[tuple[str, str], dict[str, Any]] = {}
+    assignment_order: dict[str, int] = {}
     for sid, r in audited_results:
+        aid = (r.get("assignment") or {}).get("id") or "spec-less"
+        assignment_order.setdefault(aid, len(assignment_order))
         for q in r.get("questions") or []:
-            qd = questions.setdefault(q["id"], {"id": q["id"], "counts": Counter(), "expected": Counter(),
-                                                 "wrong": defaultdict(list), "wrong_value": {}, "check": q.get("check")})
+            qd = questions.setdefault((aid, q["id"]), {"id": q["id"], "assignment": aid, "counts": Counter(),
+                                                        "expected": Counter(), "wrong": defaultdict(list),
+                                                        "wrong_value": {}, "check": q.get("check")})
             qd["counts"][q["status"]] += 1
             if q.get("expected") is not None:
                 qd["expected"][format_claim(q["expected"])] += 1
@@ -157,6 +162,7 @@ def build_class_data(entries: Sequence[Mapping[str, Any]], *, meta: Mapping[str,
         wrong = sorted(qd["wrong"].items(), key=lambda kv: (-len(kv[1]), kv[0]))
         question_list.append({
             "id": qd["id"],
+            "assignment": qd["assignment"],
             "check": qd["check"],
             "total": total,
             "counts": counts,
@@ -171,6 +177,7 @@ def build_class_data(entries: Sequence[Mapping[str, Any]], *, meta: Mapping[str,
             ],
         })
 
+    question_list.sort(key=lambda q: assignment_order[q["assignment"]])  # stable: spec order within each
     pairs = find_copied_pairs(answers_from_results(audited_results), **dict(copy_options or {}))
     copied = [
         {

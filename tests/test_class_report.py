@@ -151,3 +151,21 @@ def test_sorting_switches_tables_in_a_real_browser(tmp_path):
     assert _visible_views_in_chromium(html, "sort-fail-desc", tmp_path) == ["sort-fail-desc"]
     assert _visible_views_in_chromium(html, "sort-name-asc", tmp_path) == ["sort-name-asc"]
     assert _visible_views_in_chromium(html, "questions", tmp_path) == ["sort-name-asc"]
+
+
+def test_same_question_id_in_two_assignments_is_counted_per_assignment():
+    from auditor.class_report import build_class_data, render_class_report
+
+    def entry(sid, aid, status):
+        return {"id": sid, "file": f"{sid}.ipynb", "status": "audited", "failing": [],
+                "result": {"assignment": {"id": aid}, "counts": {status: 1}, "score": {},
+                           "execution": {"status": "skipped"},
+                           "questions": [{"id": "cnns/3", "status": status, "claimed": 54, "expected": 112,
+                                          "check": "receptive_field", "answer_excerpt": ""}]}}
+
+    data = build_class_data([entry("a", "spec-1", "fail"), entry("b", "spec-2", "pass"), entry("c", "spec-1", "pass")])
+    by_assignment = {(q["assignment"], q["id"]): q["counts"] for q in data["questions"]}
+    assert by_assignment[("spec-1", "cnns/3")]["fail"] == 1 and by_assignment[("spec-1", "cnns/3")]["pass"] == 1
+    assert by_assignment[("spec-2", "cnns/3")]["pass"] == 1 and by_assignment[("spec-2", "cnns/3")]["fail"] == 0
+    html = render_class_report(data)
+    assert "Assignment spec-1" in html and "Assignment spec-2" in html
