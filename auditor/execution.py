@@ -48,6 +48,7 @@ TOTAL_OUTPUT_CAP = 16 * 1024 * 1024        # characters of output kept for the n
 MAX_MESSAGE_BYTES = 4 * kernel_values.MAX_VALUE_BYTES + (1 << 20)   # per ZMQ message
 FETCH_TIMEOUT = 30.0
 STARTUP_TIMEOUT = 60.0
+WARM_ENV = "AUDITOR_WARM_KERNELS"           # "1": execute_notebook forks warm kernels by default
 PIP_SKIPPED = "pip install not run"
 CONDA_SKIPPED = "conda install not run"
 
@@ -554,17 +555,21 @@ def _run_coroutine(coro: Any) -> Any:
 
 def execute_notebook(nb: ParsedNotebook, *, fetch: Sequence[str] | Mapping[int, Sequence[str]] = (), timeout_cell: float = 60,
                      timeout_total: float = 600, sandbox: SandboxPolicy | None = None,
-                     warm: bool = False) -> ExecutionResult:
+                     warm: bool | None = None) -> ExecutionResult:
     """Execute ``nb`` in a fresh sandboxed kernel; see the module docstring.
 
     ``warm=True`` forks the kernel from a zygote that has ipykernel, numpy and torch already
     imported (:mod:`auditor.zygote`), with the same isolation as a cold start; where that
     isolation cannot be reproduced the kernel is started cold and ``isolation["kernel"]`` says why.
+    ``warm=None`` (the default) means warm when the environment variable ``AUDITOR_WARM_KERNELS``
+    is ``1`` (batch workers set it), cold otherwise.
 
     Raises KernelStartError when the kernel cannot start on this machine (not the student's
     fault: the pipeline reports it as an internal error).
     """
     policy = sandbox if sandbox is not None else SandboxPolicy()
+    if warm is None:
+        warm = os.environ.get(WARM_ENV, "") == "1"
     return _run_coroutine(_Run(nb, fetch, timeout_cell, timeout_total, policy, warm).run())
 
 

@@ -307,6 +307,14 @@ def _split_by_order(n_subs: int, content: Sequence[Line]) -> tuple[dict[int, lis
     if len(items) == n_subs:
         return {k + 1: items[k] for k in range(n_subs)}, "labels"
     if items and len(items) > n_subs:
+        # a run of exactly n items labelled 1..n (a restated "2. Regarding VAEs:" header before it)
+        labels = [_label(it[0]) or "" for it in items]
+        for start in range(len(items) - n_subs + 1):
+            if labels[start : start + n_subs] == [str(k) for k in range(1, n_subs + 1)]:
+                run = {k + 1: list(items[start + k]) for k in range(n_subs)}
+                for extra in items[start + n_subs :]:
+                    run[n_subs].extend(extra)
+                return run, "labels"
         # labels numbered exactly 1..n (nested lists inside an item add extra items)
         by_num: dict[int, list[Line]] = {}
         current = None

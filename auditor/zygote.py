@@ -44,6 +44,7 @@ from auditor.sandbox import (Sandbox, SandboxPolicy, bwrap_view, probe_bwrap, pr
 PRELOAD = ("numpy", "torch", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger",
            "ipykernel.zmqshell", "ipykernel.comm", "jupyter_client.session")
 READY_TIMEOUT = 90.0
+MEMORY_HEADROOM = 512 * 1024 ** 2     # a warm kernel needs this much address space above the zygote's
 _MAIN = Path(__file__).with_name("zygote_main.py")
 
 
@@ -91,6 +92,7 @@ class Zygote:
         self.cgroup: tuple[str, str] | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self.dead = ""
+        self.address_space = 0      # the zygote's own address space, inherited by every kernel
         try:
             self._start()
         except BaseException:
@@ -134,6 +136,7 @@ class Zygote:
             if not status.get("ready"):
                 raise ZygoteUnavailable(f"the zygote did not start: {status.get('why')} "
                                         f"(log: {self.log_tail()})")
+            self.address_space = int(status.get("address_space_bytes") or 0)
         finally:
             test.close()
 
@@ -334,7 +337,10 @@ def get_zygote(policy: SandboxPolicy, python: str) -> Zygote:
             _ZYGOTES[key] = got
         if isinstance(got, str):
             raise ZygoteUnavailable(got)
-        return got
+    if policy.memory_bytes and policy.memory_bytes < got.address_space + MEMORY_HEADROOM:
+        raise ZygoteUnavailable(f"the address-space limit ({policy.memory_bytes} bytes) leaves too "
+                                f"little room above the zygote's own {got.address_space} bytes")
+    return got
 
 
 @atexit.register

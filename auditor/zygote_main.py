@@ -295,7 +295,8 @@ def main():
     gc.freeze()
     zygote = Zygote(cfg)
     why = zygote.self_test(cfg["self_test"])
-    sys.stdout.write(json.dumps({"ready": not why, "why": why}) + "\n")
+    vsz = resource.getpagesize() * int(open("/proc/self/statm").read().split()[0])
+    sys.stdout.write(json.dumps({"ready": not why, "why": why, "address_space_bytes": vsz}) + "\n")
     sys.stdout.flush()
     if why:
         return 1

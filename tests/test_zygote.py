@@ -11,7 +11,7 @@ import pytest
 from auditor.execution import execute_notebook
 from auditor.models import ExecStatus
 from auditor.sandbox import SandboxPolicy
-from auditor.zygote import warm_unavailable
+from auditor.zygote import ZygoteUnavailable, get_zygote, warm_unavailable
 from tests.test_execution import _nb
 
 _PROBE = (
@@ -60,5 +60,8 @@ def test_two_warm_kernels_share_nothing_a_student_can_use():
         assert me["cwd"] == ("notebook.ipynb",)
         assert (me["pid"], me["ppid"]) == (2, 1) and me["pids"] == (1, 2)
     assert b.values["reached"] is False
+    # an address-space limit the zygote's own imports would eat up: refused (the cold path runs)
+    with pytest.raises(ZygoteUnavailable, match="address-space limit"):
+        get_zygote(SandboxPolicy(memory_bytes=256 * 2**20), sys.executable)
     assert a.values["me"]["uid"] != b.values["me"]["uid"]
     assert a.values["me"]["numpy_random"] != b.values["me"]["numpy_random"]

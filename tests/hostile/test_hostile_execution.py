@@ -152,7 +152,7 @@ def runs(request, tmp_path_factory):
     results = dict([run("benign_alone")])
     names = [n for n in cases if n != "benign_alone"]
     # heavy cases first so the pool's tail is short
-    with ThreadPoolExecutor(4) as pool:
+    with ThreadPoolExecutor(3) as pool:
         results.update(pool.map(run, names))
     listener.close()
     time.sleep(0.2)
