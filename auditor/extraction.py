@@ -347,7 +347,10 @@ def _best_split(n, region, occ, lines, content):
     by_statements = _split_by_statements(n, set(region), occ, lines)
     if by_statements is not None:
         candidates.append((by_statements, "statements"))
-    by_order = _split_by_order(n, [lines[i] for i in region if lines[i].content or is_marker_line(lines[i])])
+    # the student's lines, answer markers, and label-only lines of theirs ("Answer: 1." before a paragraph)
+    by_order = _split_by_order(n, [lines[i] for i in region if lines[i].content or is_marker_line(lines[i])
+                                   or (_label(lines[i]) is not None and lines[i].coverage < 0.5
+                                       and lines[i].source == "markdown")])
     if by_order is not None:
         candidates.append(by_order)
     if not candidates:

@@ -49,12 +49,19 @@ def resolve_assignment(nb: ParsedNotebook, assignment: Any, specs: Sequence[Assi
     return SpecMatch(spec, 1.0, f"spec given: {spec.id} ({os.path.basename(str(assignment))})")
 
 
-def _read_claim(q: QuestionSpec, answer: Answer) -> Claim | None:
+def _read_claim(q: QuestionSpec, answer: Answer, parent: Answer | None = None) -> Claim | None:
     if not q.claim or not answer.answered:
         return None
     from auditor.claims import read_claim
 
-    return read_claim(q.claim, answer, q)
+    claim = read_claim(q.claim, answer, q)
+    if not claim.readable and parent is not None and parent.answered and "paragraphs" in answer.note:
+        # a split by paragraphs is the weakest guess of which part answers what: read the whole answer
+        whole = read_claim(q.claim, parent, q)
+        if whole.readable:
+            return Claim(whole.kind, whole.value, True, whole.span,
+                         whole.notes + (f"read from the whole answer to {q.parent}",), whole.extra)
+    return claim
 
 
 def _excerpt(answer: Answer) -> str:
@@ -255,7 +262,8 @@ def _audit(nb: ParsedNotebook, match: SpecMatch, *, execute: bool, timeout_cell:
 
         spec = infer_spec(nb)
     ext = extract(nb, spec)
-    claims = {q.id: _read_claim(q, ext.answers[q.id]) for q in spec.questions}
+    claims = {q.id: _read_claim(q, ext.answers[q.id], ext.answers.get(q.parent) if q.parent else None)
+              for q in spec.questions}
 
     findings: list[Finding] = []
     if execute:

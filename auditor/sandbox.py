@@ -18,6 +18,10 @@ The kernel talks to the grader over ZMQ *ipc* sockets (files in the sandbox's ``
 directory): they work across network namespaces where loopback TCP does not.  What was
 actually active on this machine is described by :meth:`Sandbox.isolation`, and every missing
 protection says why.
+
+The warm path (:mod:`auditor.zygote`) uses the same plan (temp directories, uid, rlimits,
+cgroup, environment) but forks the kernel from a server already inside bwrap's view instead of
+running this wrapper chain; it is used only where it gives the same protections.
 """
 from __future__ import annotations
 
