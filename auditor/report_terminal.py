@@ -85,7 +85,10 @@ def summary_line(result: AuditResult, report_paths: tuple[Any, ...] = ()) -> Tex
 def print_result(result: AuditResult, console: Console | None = None,
                  report_paths: tuple[Any, ...] = ()) -> None:
     """Print the table (when there are questions) and the summary line."""
-    console = console or Console()
+    if console is None:
+        console = Console()
+        if not console.is_terminal:  # a log or a pipe: no terminal width to fit, keep rows readable
+            console = Console(width=140)
     if result.questions:
         console.print(question_table(result, console.width))
     console.print(summary_line(result, report_paths))
