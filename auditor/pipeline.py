@@ -209,27 +209,18 @@ def _failed(path: str, message: str, kind: str, sha: str = "") -> AuditResult:
     )
 
 
-def audit(
-    path: str | os.PathLike,
-    *,
-    assignment: Any = "auto",
-    execute: bool = True,
-    timeout_cell: float = 60,
-    timeout_total: float = 600,
-    sandbox: bool = True,
-    specs: Sequence[AssignmentSpec] | None = None,
-) -> AuditResult:
-    """Audit one notebook file. Never raises for a bad submission: see ``AuditResult.error``.
+def audit(path: str | os.PathLike, **options: Any) -> AuditResult:
+    """Audit one notebook file; ``options`` are those of :func:`audit_parsed`.
 
-    A spec that cannot be read (``assignment=PATH``) raises ``SpecError``: that is the caller's
-    usage error, not the submission's.
+    Never raises for a bad submission: an unreadable file gives ``AuditResult.error`` (kind
+    ``input``). A spec that cannot be read or used (``assignment=PATH``) raises ``SpecError``:
+    that is the caller's usage error, not the submission's.
     """
     try:
         nb = load_notebook(path)
     except InputError as exc:
         return _failed(str(path), str(exc), "input")
-    return audit_parsed(nb, assignment=assignment, execute=execute, timeout_cell=timeout_cell,
-                        timeout_total=timeout_total, sandbox=sandbox, specs=specs)
+    return audit_parsed(nb, **options)
 
 
 def audit_parsed(
@@ -242,6 +233,13 @@ def audit_parsed(
     sandbox: bool = True,
     specs: Sequence[AssignmentSpec] | None = None,
 ) -> AuditResult:
+    """Audit a parsed notebook.
+
+    assignment: "auto" (the shipped spec that fits, else spec-less), a spec path, an
+    AssignmentSpec, or None/"none" (spec-less). execute: run the notebook in a kernel.
+    timeout_cell / timeout_total: seconds. sandbox: isolate the kernel (on by default).
+    specs: the candidate specs for "auto" (default: the shipped ones).
+    """
     match = resolve_assignment(nb, assignment, specs)
     try:
         return _audit(nb, match, execute=execute, timeout_cell=timeout_cell, timeout_total=timeout_total,
