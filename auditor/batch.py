@@ -123,6 +123,7 @@ def _run_task(task: AuditTask) -> dict[str, Any]:
     """Audit one submission; never raises for the submission's sake (errors become results)."""
     for k, v in SINGLE_THREAD_ENV.items():
         os.environ[k] = v
+    os.environ.setdefault("AUDITOR_WARM_KERNELS", "1")   # kernels forked warm (auditor.zygote); "0": cold
     audit_fn = task.audit_fn
     if audit_fn is None:
         from auditor.pipeline import audit as audit_fn  # lazy: heavy imports only in workers

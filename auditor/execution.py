@@ -221,11 +221,13 @@ class _Run:
         if zygote is not None:
             try:
                 return await self._run(zygote, "")
+            except ZygoteUnavailable as exc:
+                why_cold = str(exc)
             except KernelStartError as exc:
                 if not isinstance(exc.__cause__, ZygoteUnavailable):
                     raise
                 why_cold = str(exc.__cause__)
-                self.messages = []
+            self.messages = []
         return await self._run(None, why_cold)
 
     async def _run(self, zygote: Zygote | None, why_cold: str) -> ExecutionResult:

@@ -16,20 +16,25 @@ per-kernel namespaces and the uid switch) and, when the policy limits processes,
 pids cgroup.  When any of these is missing :func:`warm_unavailable` says why and the caller
 runs the cold path instead: the warm path never runs with weaker isolation.
 
-:class:`WarmKernelManager` plugs it into jupyter_client as a kernel provisioner
+One zygote per grader process (and interpreter, hidden paths, thread count), started on first
+use.  It exits when that process ends (its stdin is a pipe from it), which kills every kernel
+it forked; it sits in a cgroup leaf of its own, so the directory and cgroups of a zygote whose
+grader was killed are recognised as litter and removed when the next one starts.
+
+:class:`WarmKernelManager` (in auditor.execution) plugs it into jupyter_client as a kernel provisioner
 (:class:`ZygoteProvisioner`), so nbclient drives a warm kernel exactly like a cold one.
 """
 from __future__ import annotations
 
 import atexit
 import json
+import multiprocessing.util
 import os
 import select
 import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -38,12 +43,15 @@ from typing import Any
 
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
-from auditor.sandbox import (Sandbox, SandboxPolicy, bwrap_view, probe_bwrap, probe_cgroup_pids,
-                             probe_setpriv)
+from auditor.sandbox import (Sandbox, SandboxPolicy, _is_under, bwrap_view, probe_bwrap,
+                             probe_cgroup_pids, probe_setpriv)
 
 PRELOAD = ("numpy", "torch", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger",
            "ipykernel.zmqshell", "ipykernel.comm", "jupyter_client.session")
 READY_TIMEOUT = 90.0
+STALE_AFTER_S = 120.0        # a zygote directory untouched this long, with nobody alive in it, is litter
+_PREFIX = "auditor-zygote-"
+_LAUNCHER = str(Path(__file__).with_name("kernel_launch.py"))
 MEMORY_HEADROOM = 512 * 1024 ** 2     # a warm kernel needs this much address space above the zygote's
 _MAIN = Path(__file__).with_name("zygote_main.py")
 
@@ -84,10 +92,13 @@ class Zygote:
         self.hide_paths = hide_paths
         self.threads = threads
         self.owner = os.getpid()     # a forked copy of this process must not use or stop it
-        self.base = Path(tempfile.mkdtemp(prefix="auditor-zygote-", dir="/tmp"))
+        # the same name for its directory (under /tmp: see zygote_main) and its pids cgroup
+        self.base = Path("/tmp") / f"{_PREFIX}{uuid.uuid4().hex[:12]}"
+        self.base.mkdir(mode=0o755)
         os.chmod(self.base, 0o755)
         self.ctl = self.base / "ctl"
         self.ctl.mkdir(mode=0o700)
+        (self.ctl / "owner").write_text(str(self.owner))
         self.socket_path = str(self.ctl / "zygote.sock")
         self.cgroup: tuple[str, str] | None = None
         self.proc: subprocess.Popen[bytes] | None = None
@@ -103,9 +114,18 @@ class Zygote:
         version, cg_base, _ = probe_cgroup_pids()
         binds: list[str] = ["--bind", str(self.base), str(self.base)]
         readonly_again: list[str] = []
+        joins: list[str] = []
         if cg_base:
-            cg = Path(cg_base) / f"auditor-zygote-{uuid.uuid4().hex[:12]}"
+            cg = Path(cg_base) / self.base.name
             cg.mkdir()
+            if version == "v2":         # kernels' cgroups below need the pids controller
+                try:
+                    (cg / "cgroup.subtree_control").write_text("+pids")
+                except OSError:
+                    pass                # then new_sandbox finds no pids.max and refuses
+            # the zygote itself, in a leaf of its own: the tree is busy exactly while it lives
+            (cg / "auditor-zygote").mkdir()
+            joins.append(str(cg / "auditor-zygote" / "cgroup.procs"))
             self.cgroup = (version, str(cg))
             binds += ["--bind", str(cg), str(cg)]
             readonly_again.append(str(cg))
@@ -119,8 +139,10 @@ class Zygote:
             env = {k: v for k, v in test.env().items() if k not in ("HOME", "TMPDIR", "IPYTHONDIR",
                                                                      "MPLCONFIGDIR")}
             env["HOME"] = env["TMPDIR"] = str(self.ctl)
-            cmd = [*view, *binds, "--cap-add", "ALL", "--chdir", "/",
-                   self.python, "-s", "-c", _MAIN.read_text(), json.dumps(cfg)]
+            # kernel_launch.py puts the zygote (bwrap and all below it) into its cgroup first
+            launch = json.dumps({"rlimits": {}, "cgroup_procs": joins, "keep_parent_pid": True})
+            cmd = [self.python, "-I", "-S", _LAUNCHER, launch, "--", *view, *binds, "--cap-add", "ALL",
+                   "--chdir", "/", self.python, "-s", "-c", _MAIN.read_text(), json.dumps(cfg)]
             self.log = open(self.ctl / "zygote-stderr.log", "wb")
             # No --die-with-parent (it follows the starting *thread*): the zygote exits when
             # its stdin, a pipe from this process, closes.
@@ -148,7 +170,11 @@ class Zygote:
         return " | ".join(lines[-3:]) or "empty"
 
     def new_sandbox(self, policy: SandboxPolicy) -> Sandbox:
-        return Sandbox(policy, python=self.python, parent_dir=str(self.base), cgroup_base=self.cgroup)
+        sb = Sandbox(policy, python=self.python, parent_dir=str(self.base), cgroup_base=self.cgroup)
+        if policy.max_processes and sb.cgroup is None:
+            sb.close()
+            raise ZygoteUnavailable(f"no pids cgroup for the kernel under the zygote's: {sb.isolation()['pids']}")
+        return sb
 
     def request(self, sb: Sandbox, connection_file: str, env: dict[str, str]) -> dict[str, Any]:
         if sb.uid is None:
@@ -170,6 +196,7 @@ class Zygote:
             proc = WarmKernelProcess(conn, sb)
             reply = proc.read_message(timeout=30)
             if not reply or "forked" not in reply:
+                conn.close()
                 raise ZygoteUnavailable(f"the zygote did not fork a kernel ({self.log_tail()})")
             return proc
         except OSError as exc:
@@ -187,8 +214,16 @@ class Zygote:
                 self.proc.kill()
                 self.proc.wait()
             self.proc = None
+        if getattr(self, "log", None) is not None:
+            self.log.close()
         if self.cgroup is not None:
             cg = Path(self.cgroup[1])
+            for procs in [cg / "cgroup.procs", *cg.glob("*/cgroup.procs")]:   # anything left
+                try:
+                    for pid in procs.read_text().split():
+                        os.kill(int(pid), signal.SIGKILL)
+                except (OSError, ValueError):
+                    pass
             for _ in range(100):
                 try:
                     for child in cg.glob("auditor-*"):
@@ -321,7 +356,8 @@ def get_zygote(policy: SandboxPolicy, python: str) -> Zygote:
     why = warm_unavailable(policy, python)
     if why:
         raise ZygoteUnavailable(why)
-    key = (python, tuple(policy.hide_paths), policy.threads)
+    hidden = _hidden_roots(python, tuple(policy.hide_paths))
+    key = (python, hidden, policy.threads)
     with _LOCK:
         got = _ZYGOTES.get(key)
         if isinstance(got, Zygote) and got.owner != os.getpid():
@@ -330,8 +366,10 @@ def get_zygote(policy: SandboxPolicy, python: str) -> Zygote:
             got.stop()
             got = None
         if got is None:
+            _register_exit_hooks()
+            sweep_stale_zygotes()
             try:
-                got = Zygote(python, tuple(policy.hide_paths), policy.threads)
+                got = Zygote(python, hidden, policy.threads)
             except (ZygoteUnavailable, OSError) as exc:
                 got = str(exc)
             _ZYGOTES[key] = got
@@ -341,6 +379,74 @@ def get_zygote(policy: SandboxPolicy, python: str) -> Zygote:
         raise ZygoteUnavailable(f"the address-space limit ({policy.memory_bytes} bytes) leaves too "
                                 f"little room above the zygote's own {got.address_space} bytes")
     return got
+
+
+_HOOKED: set[int] = set()
+
+
+def _hidden_roots(python: str, hide_paths: tuple[str, ...]) -> tuple[str, ...]:
+    """The paths bwrap hides for this policy, less those inside another hidden one (a shipped
+    spec lives in the hidden project): one zygote then serves every spec of a batch."""
+    hidden = bwrap_view(python, hide_paths)[1]
+    return tuple(h for h in hidden if not any(o != h and _is_under(h, o) for o in hidden))
+
+
+def _register_exit_hooks() -> None:
+    """multiprocessing's workers end with os._exit (no atexit): its own finalizers do run."""
+    if os.getpid() not in _HOOKED:
+        _HOOKED.add(os.getpid())
+        multiprocessing.util.Finalize(None, stop_all, exitpriority=10)
+
+
+def _cgroup_busy(cg: Path) -> bool:
+    for procs in [cg / "cgroup.procs", *cg.glob("*/cgroup.procs")]:
+        try:
+            if procs.read_text().strip():
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _owner_alive(base: Path) -> bool:
+    try:
+        return Path("/proc", (base / "ctl" / "owner").read_text().strip()).exists()
+    except OSError:
+        return False
+
+
+def sweep_stale_zygotes(older_than_s: float = STALE_AFTER_S) -> None:
+    """Remove the directories and cgroups of zygotes whose grader died without cleaning up
+    (a worker process killed, or ended by os._exit).  A zygote sits in its own cgroup while it
+    lives, so an empty cgroup tree (or, without cgroups, a dead owner) means it is gone."""
+    cg_base = probe_cgroup_pids()[1]
+    now = time.time()
+    bases = {p.name: p for p in Path("/tmp").glob(_PREFIX + "*")}
+    cgroups = {p.name: p for p in Path(cg_base).glob(_PREFIX + "*")} if cg_base else {}
+    for name in set(bases) | set(cgroups):
+        base, cg = bases.get(name), cgroups.get(name)
+        try:
+            age = now - max(p.stat().st_mtime for p in (base, cg) if p is not None)
+        except OSError:
+            continue
+        if age < older_than_s:
+            continue
+        if cg is not None and _cgroup_busy(cg):
+            continue
+        if cg is None and base is not None and _owner_alive(base):
+            continue
+        if cg is not None:
+            for child in cg.glob("auditor-*"):
+                try:
+                    child.rmdir()
+                except OSError:
+                    pass
+            try:
+                cg.rmdir()
+            except OSError:
+                pass
+        if base is not None:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 @atexit.register

@@ -240,8 +240,12 @@ class Zygote:
             return
         line, buf = buf.split(b"\n", 1)
         self.buffers[conn] = buf
-        req = json.loads(line)
-        pid = self.fork(req, conn)
+        try:
+            req = json.loads(line)
+            pid = self.fork(req, conn)
+        except (ValueError, OSError) as exc:     # the zygote goes on serving the others
+            self.reply(conn, {"error": repr(exc)})
+            return
         self.reply(conn, {"forked": pid})
 
     def self_test(self, req):
@@ -282,6 +286,7 @@ class Zygote:
 
 
 def main():
+    os.umask(0o022)                       # the launcher's 077 is for kernels, set again in C3
     cfg = json.loads(sys.argv[1])
     for name in cfg.get("preload", ()):
         try:

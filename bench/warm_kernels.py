@@ -4,8 +4,8 @@
    its one-off start is printed apart), and the cells' own time (sum of ``cell_seconds``);
 2. a class of ``--n`` notebooks (cycling through the given ones) on ``--jobs`` worker processes,
    cold then warm: wall time once the workers (and their zygotes) are up, and with their start;
-   the floor (sum of the cells' own time / jobs; for the warm run that is with torch already
-   imported, the issue's definition) and the ratio.
+   the floor (the cells' own time in the warm kernels, i.e. with torch already imported, / jobs:
+   the issue's definition) and each run's ratio to it.
 
     python bench/warm_kernels.py                       # seed (when ../shared is present) + examples
     python bench/warm_kernels.py --n 20 --jobs 2 NB...
@@ -84,12 +84,15 @@ def main() -> int:
         print(f"{Path(p).name[:60]:60s} {cold[0]:7.2f} {warm[0]:7.2f} {warm[1]:8.3f}  {cold[2]}/{warm[2]} "
               f"[{warm[3].split(':')[0]}]")
     if not args.skip_class:
+        runs = {warm: _class(paths, args.n, args.jobs, warm) for warm in (True, False)}
+        floor = runs[True][2]       # the cells' own time with torch already imported, / jobs
+        print(f"class of {args.n} on {args.jobs} workers: floor {floor:.2f} s (cells' own time in the "
+              f"warm kernels / {args.jobs})")
         for warm in (False, True):
-            total, wall, floor, kinds = _class(paths, args.n, args.jobs, warm)
-            print(f"class of {args.n} on {args.jobs} workers, {'warm' if warm else 'cold'}: wall {wall:.1f} s "
-                  f"({total:.1f} s with the workers' start), floor {floor:.2f} s, ratio "
-                  f"{wall / floor if floor else float('nan'):.1f}x, {60 * args.n / wall:.0f} notebooks/min, "
-                  f"kernels: {', '.join(kinds)}")
+            total, wall, _, kinds = runs[warm]
+            print(f"  {'warm' if warm else 'cold'}: wall {wall:.1f} s ({total:.1f} s with the workers' "
+                  f"start), {wall / floor if floor else float('nan'):.1f}x the floor, "
+                  f"{60 * args.n / wall:.0f} notebooks/min, kernels: {', '.join(kinds)}")
     return 0
 
 
