@@ -60,7 +60,9 @@ def _inline_text(token) -> str:
     return _COMMENT.sub("", text)
 
 
+@lru_cache(maxsize=8192)
 def parse_blocks(source: str) -> tuple[Block, ...]:
+    """Frozen blocks of a markdown cell (memoised: spec matching and extraction read the same cells)."""
     tokens = _parser().parse(source)
     blocks: list[Block] = []
     depth = 0

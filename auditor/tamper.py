@@ -154,7 +154,7 @@ def compare_cell(question: QuestionSpec, source: str) -> str | None:
     code_first = sorted(_code_facts(question).items(), key=lambda kv: not _is_code(*kv))
     for key, value in code_first:
         if _is_code(key, value):
-            canon = CellFacts.from_source(value)          # a spec error raises SyntaxError
+            canon = _canonical_facts(value)               # a spec error raises SyntaxError
             missing = [b for b in canon.blocks if b not in _subsequence(canon.blocks, sub.blocks)]
             if missing:
                 problems.append(f"{len(missing)} fact(s) of the canonical {key} changed or missing")
@@ -182,10 +182,16 @@ def _canonical_heads(question: QuestionSpec) -> set[str]:
     heads: set[str] = set()
     for key, value in _code_facts(question).items():
         if _is_code(key, value):
-            heads |= {_head(b) for b in CellFacts.from_source(value).blocks}
+            heads |= {_head(b) for b in _canonical_facts(value).blocks}
         else:
             heads.add(key)
     return heads - {_VAR}
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical_facts(source: str) -> "CellFacts":
+    """The spec's canonical code, parsed once per process (read only: never mutate the result)."""
+    return CellFacts.from_source(source)
 
 
 def _is_code(key: str, value: Any) -> bool:
