@@ -106,16 +106,16 @@ def load_assignment(value: Any) -> Any:
     """
     if value in (None, "auto", "none") or not isinstance(value, (str, Path)):
         return value
-    from auditor.spec import SpecError, load_spec, shipped_specs
+    from auditor.pipeline import validate_spec
+    from auditor.spec import SpecError, spec_from_argument
 
     try:
-        if not Path(value).exists():
-            for spec in shipped_specs():
-                if spec.id == str(value):
-                    return spec
-        return load_spec(value)
+        spec = spec_from_argument(value)
+        validate_spec(spec)
+        return spec
     except SpecError as exc:
         raise GateUsageError(str(exc)) from None
+
 
 def default_audit_function() -> AuditFunction:
     from auditor.pipeline import audit

@@ -30,7 +30,7 @@ from auditor.models import (
     Status,
     freeze,
 )
-from auditor.spec import SpecError, load_spec, shipped_specs
+from auditor.spec import SpecError, shipped_specs, spec_from_argument
 from auditor.spec_match import match_spec
 
 EXCERPT_CHARS = 600
@@ -44,7 +44,7 @@ def resolve_assignment(nb: ParsedNotebook, assignment: Any, specs: Sequence[Assi
         return SpecMatch(None, 0.0, "spec-less audit (asked for)")
     if assignment == "auto":
         return match_spec(nb, specs if specs is not None else shipped_specs())
-    spec = load_spec(assignment)
+    spec = spec_from_argument(assignment)
     validate_spec(spec)
     return SpecMatch(spec, 1.0, f"spec given: {spec.id} ({os.path.basename(str(assignment))})")
 

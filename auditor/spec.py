@@ -142,6 +142,18 @@ def shipped_specs(directory: str | os.PathLike | None = None) -> tuple[Assignmen
     return _shipped(str(directory or SPECS_DIR))
 
 
+def spec_from_argument(value: str | os.PathLike) -> AssignmentSpec:
+    """``--assignment`` value: a spec file, or the id of a shipped spec (e.g. ``dl-summary-D``)."""
+    if not Path(value).exists():
+        for spec in shipped_specs():
+            if spec.id == str(value):
+                return spec
+        if not str(value).endswith(".toml"):
+            known = ", ".join(s.id for s in shipped_specs())
+            raise SpecError(f"{value}: neither a spec file nor a shipped spec id (shipped: {known})")
+    return load_spec(value)
+
+
 def spec_bytes(spec: AssignmentSpec) -> bytes:
     """The spec file's bytes (for cache keys)."""
     try:

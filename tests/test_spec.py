@@ -68,3 +68,13 @@ def test_shipped_specs_are_consistent_with_the_installed_checks():
                 assert q.demonstration in demonstration_names(), (spec.id, q.id, q.demonstration)
             if q.check == "true_false":
                 assert q.key in ("true", "false"), (spec.id, q.id)
+
+
+def test_assignment_argument_is_a_file_or_a_shipped_id(tmp_path):
+    from auditor.spec import spec_from_argument
+
+    assert spec_from_argument("dl-summary-D").variant == "D"
+    with pytest.raises(SpecError, match="shipped: .*dl-summary-D"):
+        spec_from_argument("dl-summary-Z")
+    with pytest.raises(SpecError, match="no such spec file"):
+        spec_from_argument(tmp_path / "missing.toml")
