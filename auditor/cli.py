@@ -23,7 +23,10 @@ COMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="auditor", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="auditor",
+        description="Audit student answers in Jupyter notebooks: read each answer, recompute the truth, report.",
+        epilog="Exit codes: 0 ok, 1 findings, 2 usage or unreadable input, 3 internal error.")
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
