@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import traceback
-from pathlib import Path
 from typing import Any, Sequence
 
 from auditor import __version__

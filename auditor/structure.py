@@ -95,8 +95,6 @@ def find_structure(nb: ParsedNotebook) -> list[FoundSection]:
         if current is None:
             current = FoundSection("Questions", "questions", cell.index)
             sections.append(current)
-        if pending_heading_q and last_q is not None and last_q.cell >= current.cell and not numbered:
-            pass
         q = FoundQuestion(cell.index, head.text)
         for b in blocks:
             if _ANSWER_MARK.match(b.text):
@@ -107,9 +105,6 @@ def find_structure(nb: ParsedNotebook) -> list[FoundSection]:
                 break
             if b.item_start and b.kind == "paragraph":
                 q.subs.append(b.text)
-        if pending_heading_q and last_q is not None and last_q in current.questions and numbered \
-                and last_q.cell == cell.index:
-            continue
         current.questions.append(q)
         last_q = q
         pending_heading_q = False
