@@ -82,7 +82,9 @@ def _recognise(q: FoundQuestion, nb: ParsedNotebook) -> dict:
 
 
 def _introduces_code(q: FoundQuestion) -> bool:
-    return bool(q.lines) and q.lines[-1].rstrip().endswith(":") or "following" in " ".join(q.lines).lower()
+    """The question's opening announces code ("defined as follows:", "this model:")."""
+    opening = q.text.strip().lower()
+    return opening.endswith(":") or any(w in opening for w in ("following", "below", "given"))
 
 
 def infer_spec(nb: ParsedNotebook) -> AssignmentSpec:

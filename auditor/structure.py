@@ -81,9 +81,13 @@ def find_structure(nb: ParsedNotebook) -> list[FoundSection]:
         if _is_answer_cell(blocks):
             pending_heading_q = False
             continue
-        numbered = head.item_start and head.marker[:1].isdigit()
+        # a question opens with a numbered item of some length ("1. True" is an answer, not a question)
+        numbered = head.item_start and head.marker[:1].isdigit() and (
+            len(head.text.split()) >= 4 or "?" in head.text or head.text.rstrip().endswith(":"))
         if not (numbered or pending_heading_q):
-            if last_q is not None and head.item_start:  # a follow-up list of statements in a later cell
+            if last_q is not None and head.item_start and all(
+                    len(b.text.split()) >= 4 for b in blocks if b.item_start):
+                # a follow-up list of statements in a later cell ("1. True" items are answers)
                 last_q.subs.extend(b.text for b in blocks if b.item_start)
                 last_q.lines.extend(ln for b in blocks for ln in b.text.splitlines())
             elif last_q is not None and len(blocks) <= 3 and (
