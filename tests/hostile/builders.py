@@ -42,9 +42,13 @@ def infinite_loop():
 
 
 def busy_c_extension():
-    """One long torch call that never returns to the interpreter (SIGINT cannot stop it)."""
+    """One long torch call that never returns to the interpreter (SIGINT cannot stop it).
+
+    matrix_power keeps about 60 intermediate matrices for 10**18: 1500x1500 float32 is ~0.5 GB
+    (well under the kernel's 2 GiB address space even in a warm kernel that already holds torch)
+    and ~800 GFLOP of work, far beyond any cell timeout the tests use."""
     return notebook("import torch\ntorch.set_num_threads(1)\n"
-                    "a = torch.randn(2000, 2000, dtype=torch.float64)\n"
+                    "a = torch.randn(1500, 1500, dtype=torch.float32)\n"
                     "b = torch.linalg.matrix_power(a, 10**18)")
 
 
