@@ -172,10 +172,26 @@ def _sha256_file(path: str) -> str:
     return h.hexdigest()
 
 
-def _init_worker() -> None:
-    """Worker start: one thread per math library, Ctrl-C handled by the parent only."""
+def _name_process(name: str) -> None:
+    """Set the name ps/top/perf show for this process (Linux; elsewhere nothing)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
+
+
+def _init_worker(shared_zygote: str | None = None) -> None:
+    """Worker start: one thread per math library, Ctrl-C handled by the parent only, kernels
+    forked by the batch's shared zygote when the parent started one."""
     os.environ.update(SINGLE_THREAD_ENV)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _name_process("auditor-worker")
+    if shared_zygote:
+        from auditor.zygote import use_shared_zygote
+
+        use_shared_zygote(shared_zygote)
     torch = sys.modules.get("torch")  # preloaded before the variables above were set
     if torch is not None:
         torch.set_num_threads(1)
@@ -466,8 +482,25 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _new_pool(workers: int) -> cf.ProcessPoolExecutor:
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_init_worker)
+def _new_pool(workers: int, shared_zygote: str | None = None) -> cf.ProcessPoolExecutor:
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_init_worker,
+                                  initargs=(shared_zygote,))
+
+
+def _start_shared_zygote(tasks: Sequence[AuditTask]) -> Any:
+    """One warm-kernel zygote for every worker of this batch (auditor.zygote.SharedZygote),
+    started now in the background, when the tasks run our pipeline with execution in the
+    sandbox and warm kernels are not turned off; else None (each worker decides alone)."""
+    if not tasks or os.environ.get("AUDITOR_WARM_KERNELS", "1") != "1":
+        return None
+    first = tasks[0]
+    if first.audit_fn is not None or not first.options.get("execute") or not first.options.get("sandbox"):
+        return None
+    from auditor.sandbox import SandboxPolicy
+    from auditor.zygote import SharedZygote
+
+    spec = first.assignment if first.assignment != "auto" and os.path.isfile(first.assignment) else None
+    return SharedZygote(SandboxPolicy(hide_paths=(spec,) if spec else ()))
 
 
 def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:
@@ -514,7 +547,20 @@ def _run_local(
         return
     pending = deque(todo)
     inflight: dict[cf.Future, tuple[_Submission, AuditTask]] = {}
-    pool = _new_pool(min(jobs, len(todo)))
+    shared = _start_shared_zygote([t for _, t in todo])
+    zygote_file = shared.path if shared is not None else None
+    try:
+        _drive_pool(pending, inflight, on_result, jobs=jobs, zygote_file=zygote_file)
+    finally:
+        if shared is not None:
+            shared.close()
+
+
+def _drive_pool(pending: deque[tuple[_Submission, AuditTask]],
+                inflight: dict[cf.Future, tuple[_Submission, AuditTask]],
+                on_result: Callable[[_Submission, dict[str, Any]], None], *, jobs: int,
+                zygote_file: str | None) -> None:
+    pool = _new_pool(min(jobs, len(pending)), zygote_file)
     idle_breaks = 0
     try:
         while pending or inflight:
@@ -551,8 +597,8 @@ def _run_local(
                         s, t = pending.popleft()
                         on_result(s, _crash_payload(t, "audit worker processes could not be started"))
                     return
-                _isolate(suspects, on_result)
-                pool = _new_pool(min(jobs, max(1, len(pending))))
+                _isolate(suspects, on_result, zygote_file)
+                pool = _new_pool(min(jobs, max(1, len(pending))), zygote_file)
     except BaseException:
         _kill_pool(pool)
         raise
@@ -561,10 +607,10 @@ def _run_local(
 
 
 def _isolate(suspects: Sequence[tuple[_Submission, AuditTask]],
-             on_result: Callable[[_Submission, dict[str, Any]], None]) -> None:
+             on_result: Callable[[_Submission, dict[str, Any]], None], zygote_file: str | None = None) -> None:
     """Rerun the submissions that were in flight when a worker died, one per fresh worker."""
     for s, t in suspects:
-        solo = _new_pool(1)
+        solo = _new_pool(1, zygote_file)
         try:
             payload = solo.submit(_run_task, t).result()
         except BrokenProcessPool:

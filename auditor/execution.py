@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import os
 import re
 import signal
@@ -41,7 +42,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from auditor import kernel_values
 from auditor.models import CellError, ExecStatus, ExecutionResult, ParsedNotebook, freeze
 from auditor.sandbox import Sandbox, SandboxPolicy
-from auditor.zygote import WarmKernelProcess, Zygote, ZygoteProvisioner, ZygoteUnavailable, get_zygote
+from auditor.zygote import (KERNEL_ARGS, WarmKernelProcess, Zygote, ZygoteProvisioner, ZygoteUnavailable, get_zygote,
+                            reap_in_background)
 
 CELL_OUTPUT_CAP = 1 * 1024 * 1024          # characters of output kept per cell
 TOTAL_OUTPUT_CAP = 16 * 1024 * 1024        # characters of output kept for the notebook
@@ -136,7 +138,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, self._sandbox.uid, self._sandbox.uid)
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        cmd = [self._sandbox.python, "-m", "ipykernel_launcher", "-f", self.connection_file,
+        cmd = [self._sandbox.python, "-m", "ipykernel_launcher", "-f", self.connection_file, *KERNEL_ARGS,
                *(extra_arguments or [])]
         return self._sandbox.wrap(cmd)
 
@@ -159,6 +161,15 @@ class WarmKernelManager(SandboxedKernelManager):
     pre_start_kernel = _async_pre_start_kernel
 
 
+def _cell(cell_type: str, source: str, number: int) -> Any:
+    """One nbformat v4 cell, built directly (nbformat's constructors validate every cell against
+    the schema, which cost more than the rest of the build; what is built here is valid)."""
+    node = {"cell_type": cell_type, "id": f"cell-{number}", "metadata": {}, "source": source}
+    if cell_type == "code":
+        node.update(execution_count=None, outputs=[])
+    return nbformat.from_dict(node)
+
+
 def _build_notebook(nb: ParsedNotebook) -> tuple[Any, list[tuple[int, str]]]:
     cells = []
     skipped: list[tuple[int, str]] = []
@@ -167,13 +178,11 @@ def _build_notebook(nb: ParsedNotebook) -> tuple[Any, list[tuple[int, str]]]:
             source, reason = neutralise_installs(c.source)
             if reason:
                 skipped.append((c.index, reason))
-            cells.append(nbformat.v4.new_code_cell(source))
-        elif c.cell_type == "markdown":
-            cells.append(nbformat.v4.new_markdown_cell(c.source))
+            cells.append(_cell("code", source, len(cells)))
         else:
-            cells.append(nbformat.v4.new_raw_cell(c.source))
-    new = nbformat.v4.new_notebook(cells=cells)
-    new.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+            cells.append(_cell("markdown" if c.cell_type == "markdown" else "raw", c.source, len(cells)))
+    new = nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "cells": cells, "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}})
     return new, skipped
 
 
@@ -244,7 +253,8 @@ class _Run:
             else:
                 isolation["kernel"] = "cold start" + (f" (warm path not used: {why_cold})"
                                                       if self.warm else "")
-            nbformat.write(nb4, str(sb.workdir / "notebook.ipynb"))
+            with open(sb.workdir / "notebook.ipynb", "w", encoding="utf-8") as fh:
+                json.dump(nb4, fh, ensure_ascii=False)      # built valid: no schema pass
             km_args = dict(sandbox=sb, kernel_name="python3", transport="ipc",
                            ip=str(sb.rundir / "kernel"), connection_file=str(sb.rundir / "kernel.json"))
             km = (WarmKernelManager(zygote=zygote, **km_args) if zygote is not None
@@ -427,11 +437,7 @@ class _Run:
         """Kill the whole process tree now: the results are already read."""
         proc = getattr(km.provisioner, "process", None) if km.provisioner else None
         if isinstance(proc, WarmKernelProcess):
-            proc.kill_tree()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+            reap_in_background(proc)
         elif proc is not None:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)

@@ -18,6 +18,7 @@ fingerprint: what the template already said is not the student's. Then:
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -39,6 +40,7 @@ _LABEL = re.compile(
 _MARKER_ONLY = re.compile(r"^\W*(answers?|ans|solutions?)\s*(\d+(\.\d+)*)?\s*[:.)]?[\s*_:\-=>]*$", re.I)
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Lowercase, markdown/LaTeX punctuation folded to spaces, whitespace collapsed."""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")

@@ -74,6 +74,7 @@ def _markdown() -> MarkdownIt:
     return md
 
 
+@functools.lru_cache(maxsize=8192)
 def render_markdown_safe(text: str) -> Markup:
     """Student markdown -> sanitised HTML (no scripts, no event handlers, no images, no js: links)."""
     html = _markdown().render(text or "")

@@ -39,6 +39,7 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
             "skipped": [{"cell": c, "why": why} for c, why in ex.skipped],
             "isolation": thaw(ex.isolation),
             "duration_s": round(ex.duration_s, 3),
+            "cells_own_s": round(sum(ex.cell_seconds), 3),   # the cells' own time, per nbclient
             "message": ex.message,
         },
         "counts": result.counts(),

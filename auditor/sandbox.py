@@ -227,18 +227,30 @@ def _default_hidden() -> list[str]:
     return sorted(p for p in hidden if p not in ("/", "") and os.path.exists(p))
 
 
-@functools.lru_cache(maxsize=None)
+def hidden_roots(hide_paths: tuple[str, ...]) -> tuple[str, ...]:
+    """The paths the sandbox hides for ``hide_paths``: the grader's home, the auditor's project
+    and the given paths (resolved, existing, not under the temp dir), less any path inside
+    another hidden one (a shipped spec lives in the hidden project), sorted."""
+    hidden = set(_default_hidden()) | {os.path.realpath(h) for h in hide_paths if os.path.exists(h)}
+    hidden = {h for h in hidden if not _is_under(tempfile.gettempdir(), h)}
+    return tuple(sorted(h for h in hidden if not any(o != h and _is_under(h, o) for o in hidden)))
+
+
 def bwrap_view(python: str, hide_paths: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     """(bwrap arguments for the file-system view, hidden paths, reason it fails or "").
 
     Everything read-only, a private /tmp, the grader's home and the auditor's project hidden
     under empty tmpfs, the interpreter's own directories bound back so the kernel can run.
-    The view is tried once (``true`` inside it) so a machine where it cannot be built falls
-    back to ``unshare`` with the reason instead of failing every kernel start.
+    The view is tried once per distinct set of hidden roots (``import ipykernel`` inside it;
+    every spec of a batch lives in the hidden project, so one try serves them all) so a machine
+    where it cannot be built falls back to ``unshare`` with the reason instead of failing every
+    kernel start.
     """
-    hidden = sorted(set(_default_hidden()) | {os.path.realpath(h) for h in hide_paths
-                                              if os.path.exists(h)})
-    hidden = [h for h in hidden if not _is_under(tempfile.gettempdir(), h)]
+    return _bwrap_view(python, hidden_roots(hide_paths))
+
+
+@functools.lru_cache(maxsize=None)
+def _bwrap_view(python: str, hidden: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     keep = [k for k in _python_keep_paths(python) if any(_is_under(k, h) for h in hidden)]
     args = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--new-session",
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
@@ -484,4 +496,7 @@ class Sandbox:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        if not self.close_deferred:     # handed to a background reaper (auditor.zygote)
+            self.close()
+
+    close_deferred = False

@@ -10,6 +10,7 @@ question cell leaves nothing; a renumbered or re-indented question cell leaves n
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 import struct
@@ -117,17 +118,32 @@ class Coverage:
 class TemplateIndex:
     """Answers 'how much of this line is template text?'."""
 
+    MEMO_LIMIT = 200_000
+
     def __init__(self, hashes: frozenset[int], n: int = NGRAM):
         self.hashes = hashes
         self.n = n
+        # the template's lines recur in every submission of a class: each is hashed once
+        self._memo: dict[tuple[str, bool], Coverage] = {}
 
     @classmethod
     def from_spec_table(cls, table) -> "TemplateIndex | None":
         if not table or "hashes" not in table:
             return None
-        return cls(decode(table["hashes"]), int(table.get("ngram", NGRAM)))
+        hashes = table["hashes"]
+        text = "".join(hashes) if isinstance(hashes, (list, tuple)) else str(hashes)
+        return _index(text, int(table.get("ngram", NGRAM)))
 
     def coverage(self, line: str, code: bool = False) -> Coverage:
+        key = (line, code)
+        got = self._memo.get(key)
+        if got is None:
+            if len(self._memo) >= self.MEMO_LIMIT:
+                self._memo.clear()
+            got = self._memo[key] = self._coverage(line, code)
+        return got
+
+    def _coverage(self, line: str, code: bool) -> Coverage:
         toks = tokens(line)
         n = self.n
         covered = [False] * len(toks)
@@ -143,6 +159,12 @@ class TemplateIndex:
                     for j in range(i, i + n):
                         covered[j] = True
         return Coverage(tuple(toks), tuple(covered))
+
+
+@functools.lru_cache(maxsize=16)
+def _index(hashes_text: str, n: int) -> TemplateIndex:
+    """One index per spec fingerprint per process (decoded once, its memo kept)."""
+    return TemplateIndex(decode(hashes_text), n)
 
 
 def fingerprint_notebook(nb) -> dict:

@@ -35,6 +35,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -43,11 +44,16 @@ from typing import Any
 
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
-from auditor.sandbox import (Sandbox, SandboxPolicy, _is_under, bwrap_view, probe_bwrap,
+from auditor.sandbox import (Sandbox, SandboxPolicy, bwrap_view, hidden_roots, probe_bwrap,
                              probe_cgroup_pids, probe_setpriv)
 
 PRELOAD = ("numpy", "torch", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger",
-           "ipykernel.zmqshell", "ipykernel.comm", "jupyter_client.session")
+           "ipykernel.zmqshell", "ipykernel.comm", "jupyter_client.session",
+           # what a kernel's start-up imports next (a fork then finds them loaded)
+           "IPython.core.completerlib", "faulthandler", "tornado.platform.asyncio")
+#: ipykernel options for every kernel, warm or cold: no history database (a sqlite file and a
+#: saving thread per kernel for a history nobody reads; In/Out still work in memory)
+KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 READY_TIMEOUT = 90.0
 STALE_AFTER_S = 120.0        # a zygote directory untouched this long, with nobody alive in it, is litter
 _PREFIX = "auditor-zygote-"
@@ -60,20 +66,28 @@ class ZygoteUnavailable(RuntimeError):
     """The warm path cannot give the cold path's isolation here (or its server died)."""
 
 
-def warm_unavailable(policy: SandboxPolicy, python: str) -> str:
-    """Why the warm path cannot be used with ``policy`` on this machine ("" when it can)."""
+def policy_unsuited(policy: SandboxPolicy) -> str:
+    """Why ``policy`` asks for something the warm path does not reproduce ("" when it suits)."""
     if not policy.enabled:
         return "sandbox disabled"
     if policy.network not in ("auto", "bwrap"):
         return f"network policy {policy.network!r} (the warm path only reproduces bwrap's isolation)"
+    if not policy.separate_user:
+        return "policy keeps the grader's uid (the warm path needs a fresh uid per kernel)"
+    return ""
+
+
+def warm_unavailable(policy: SandboxPolicy, python: str) -> str:
+    """Why the warm path cannot be used with ``policy`` on this machine ("" when it can)."""
+    why = policy_unsuited(policy)
+    if why:
+        return why
     ok, why = probe_bwrap()
     if not ok:
         return why
     why = bwrap_view(python, tuple(policy.hide_paths))[2]
     if why:
         return why
-    if not policy.separate_user:
-        return "policy keeps the grader's uid (the warm path needs a fresh uid per kernel)"
     ok, why = probe_setpriv()
     if not ok:
         return why
@@ -92,6 +106,7 @@ class Zygote:
         self.hide_paths = hide_paths
         self.threads = threads
         self.owner = os.getpid()     # a forked copy of this process must not use or stop it
+        self.user = self.owner       # the process using this object (see attach)
         # the same name for its directory (under /tmp: see zygote_main) and its pids cgroup
         self.base = Path("/tmp") / f"{_PREFIX}{uuid.uuid4().hex[:12]}"
         self.base.mkdir(mode=0o755)
@@ -103,6 +118,7 @@ class Zygote:
         self.cgroup: tuple[str, str] | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self.dead = ""
+        self.attached = False
         self.address_space = 0      # the zygote's own address space, inherited by every kernel
         try:
             self._start()
@@ -162,6 +178,33 @@ class Zygote:
         finally:
             test.close()
 
+    def handle(self) -> dict[str, Any]:
+        """What another process needs to use this zygote (:meth:`attach`): plain JSON data."""
+        return {"python": self.python, "hide_paths": list(self.hide_paths), "threads": self.threads,
+                "owner": self.owner, "base": str(self.base), "socket": self.socket_path,
+                "cgroup": list(self.cgroup) if self.cgroup else None,
+                "readonly_again": list(self.readonly_again), "address_space": self.address_space}
+
+    @classmethod
+    def attach(cls, handle: dict[str, Any]) -> "Zygote":
+        """A client of a zygote another process started and owns (a batch's workers share the
+        one their parent started): it forks kernels there and never stops it."""
+        self = cls.__new__(cls)
+        self.python, self.threads = handle["python"], handle["threads"]
+        self.hide_paths = tuple(handle["hide_paths"])
+        self.owner = int(handle["owner"])
+        self.user = os.getpid()
+        self.base = Path(handle["base"])
+        self.ctl = self.base / "ctl"
+        self.socket_path = handle["socket"]
+        self.cgroup = tuple(handle["cgroup"]) if handle.get("cgroup") else None  # type: ignore[assignment]
+        self.readonly_again = list(handle["readonly_again"])
+        self.address_space = int(handle["address_space"])
+        self.proc = None
+        self.dead = ""
+        self.attached = True
+        return self
+
     def log_tail(self) -> str:
         try:
             lines = (self.ctl / "zygote-stderr.log").read_text("utf-8", "replace").strip().splitlines()
@@ -182,10 +225,11 @@ class Zygote:
         return {"root": str(sb.root), "workdir": str(sb.workdir), "connection_file": connection_file,
                 "env": env, "uid": sb.uid, "log": str(sb.root / "kernel-stderr.log"),
                 "rlimits": sb.launch_limits["rlimits"], "cgroup_procs": sb.launch_limits["cgroup_procs"],
+                "kernel_args": list(KERNEL_ARGS),
                 "readonly_again": self.readonly_again}
 
     def spawn(self, sb: Sandbox, connection_file: str, env: dict[str, str]) -> "WarmKernelProcess":
-        if self.dead or self.proc is None or self.proc.poll() is not None:
+        if self.dead or (not self.attached and (self.proc is None or self.proc.poll() is not None)):
             self.dead = self.dead or f"the zygote exited ({self.log_tail()})"
             raise ZygoteUnavailable(self.dead)
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -205,6 +249,8 @@ class Zygote:
             raise ZygoteUnavailable(self.dead) from exc
 
     def stop(self) -> None:
+        if self.attached:
+            return                      # its owner stops it
         if self.proc is not None:
             try:
                 if self.proc.stdin:
@@ -312,11 +358,91 @@ class WarmKernelProcess:
     def kill_tree(self) -> None:
         self.sandbox.kill_all()
 
+    def signal_kill(self) -> None:
+        """SIGKILL everything in the kernel's cgroup once, without waiting: killing the
+        namespace's pid 1 ends every process in it, and the zygote reports when it is gone."""
+        cg = self.sandbox.cgroup
+        if cg is None:
+            self.kill_tree()
+            return
+        try:
+            pids = [int(p) for p in (cg / "cgroup.procs").read_text().split()]
+        except (OSError, ValueError):
+            pids = []
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
     def close(self) -> None:
+        if self.reaping:
+            return                  # the background reaper closes it once the kernel is gone
+        self._close()
+
+    def _close(self) -> None:
         try:
             self.conn.close()
         except OSError:
             pass
+
+    reaping = False
+
+
+class _Reaper:
+    """Waits, off the auditing thread, for killed warm kernels to be gone, then removes their
+    sandboxes (the kernel's results are read before it is killed: nothing waits for its
+    teardown, which for a process sharing hundreds of MB of pages takes tens of ms)."""
+
+    def __init__(self) -> None:
+        import queue
+
+        self.owner = os.getpid()
+        self.queue: Any = queue.Queue()
+        self.thread = threading.Thread(target=self._run, name="auditor-kernel-reaper", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self.queue.get()
+            try:
+                if item is None:
+                    return
+                proc = item
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    pass
+                proc._close()
+                proc.sandbox.close()    # anything left is killed, the cgroup and files removed
+            except Exception:
+                pass                    # best effort: a kernel's litter never stops the audit
+            finally:
+                self.queue.task_done()
+
+
+_REAPER: list[_Reaper] = []
+
+
+def reap_in_background(proc: WarmKernelProcess) -> None:
+    """Kill ``proc``'s kernel now; wait for it and remove its sandbox in the background."""
+    proc.reaping = True
+    proc.sandbox.close_deferred = True
+    proc.signal_kill()
+    with _LOCK:
+        if not _REAPER or _REAPER[0].owner != os.getpid():
+            _REAPER[:] = [_Reaper()]
+            _register_exit_hooks()
+        reaper = _REAPER[0]
+    reaper.queue.put(proc)
+
+
+def wait_for_reaper() -> None:
+    """Block until every kernel handed to the background reaper is gone and cleaned up."""
+    with _LOCK:
+        reaper = _REAPER[0] if _REAPER and _REAPER[0].owner == os.getpid() else None
+    if reaper is not None:
+        reaper.queue.join()
 
 
 class ZygoteProvisioner(LocalProvisioner):  # type: ignore[misc]
@@ -350,29 +476,74 @@ _LOCK = threading.Lock()
 _ZYGOTES: dict[tuple[Any, ...], Zygote | str] = {}
 
 
+_SHARED: dict[str, Any] = {"path": None, "failed": False}
+SHARED_WAIT = READY_TIMEOUT + 30.0
+
+
+def use_shared_zygote(path: str | None) -> None:
+    """Use the zygote that another process (a batch's parent, :class:`SharedZygote`) announces in
+    the file ``path``, for the policies it serves, instead of starting one in this process."""
+    _SHARED["path"] = path
+    _SHARED["failed"] = False
+
+
+def _shared(key: tuple[Any, ...]) -> Zygote | str | None:
+    """The announced zygote for ``key`` (waiting for its announcement), the reason it could not
+    start, or None (none announced, or it serves another key)."""
+    path = _SHARED["path"]
+    if not path or _SHARED["failed"]:
+        return None
+    deadline = time.monotonic() + SHARED_WAIT
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            _SHARED["failed"] = True
+            return None
+        time.sleep(0.02)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            handle = json.load(fh)
+    except (OSError, ValueError):
+        _SHARED["failed"] = True
+        return None
+    if "unavailable" in handle:
+        return str(handle["unavailable"])
+    if (handle["python"], tuple(handle["hide_paths"]), handle["threads"]) != key:
+        return None
+    return Zygote.attach(handle)
+
+
 def get_zygote(policy: SandboxPolicy, python: str) -> Zygote:
-    """The running zygote for this policy's interpreter, hidden paths and threads (started on
-    first use, shared by the threads of this process).  Raises ZygoteUnavailable with the reason."""
-    why = warm_unavailable(policy, python)
+    """The running zygote for this policy's interpreter, hidden paths and threads: the one this
+    process uses already, else the shared one announced to it (:func:`use_shared_zygote`), else
+    one started here (shared by the threads of this process).  Raises ZygoteUnavailable with
+    the reason."""
+    why = policy_unsuited(policy)
     if why:
         raise ZygoteUnavailable(why)
-    hidden = _hidden_roots(python, tuple(policy.hide_paths))
+    hidden = hidden_roots(tuple(policy.hide_paths))
     key = (python, hidden, policy.threads)
     with _LOCK:
         got = _ZYGOTES.get(key)
-        if isinstance(got, Zygote) and got.owner != os.getpid():
+        if isinstance(got, Zygote) and got.user != os.getpid():
             got = None                  # inherited through fork(): the parent's, not ours
         elif isinstance(got, Zygote) and got.dead:
+            if got.attached:
+                _SHARED["failed"] = True     # the shared one died: start our own
             got.stop()
             got = None
         if got is None:
+            got = _shared(key)
+        if got is None:
+            why = warm_unavailable(policy, python)
+            if why:
+                raise ZygoteUnavailable(why)
             _register_exit_hooks()
             sweep_stale_zygotes()
             try:
                 got = Zygote(python, hidden, policy.threads)
             except (ZygoteUnavailable, OSError) as exc:
                 got = str(exc)
-            _ZYGOTES[key] = got
+        _ZYGOTES[key] = got
         if isinstance(got, str):
             raise ZygoteUnavailable(got)
     if policy.memory_bytes and policy.memory_bytes < got.address_space + MEMORY_HEADROOM:
@@ -381,14 +552,57 @@ def get_zygote(policy: SandboxPolicy, python: str) -> Zygote:
     return got
 
 
+class SharedZygote:
+    """A batch's one zygote for all its worker processes.
+
+    The parent starts it in the background (``get_zygote`` in a thread, while the workers start
+    and import the pipeline) and announces it in a file; each worker, given that file's path
+    (:func:`use_shared_zygote`), waits for the announcement the first time it needs a kernel and
+    forks its kernels there.  One zygote instead of one per worker: torch is imported once per
+    batch, not once per worker.  Each kernel is tied to the worker's connection: when a worker
+    dies, the zygote kills the kernels it asked for.  :meth:`close` stops the zygote."""
+
+    def __init__(self, policy: SandboxPolicy, python: str | None = None) -> None:
+        import tempfile
+
+        self.dir = Path(tempfile.mkdtemp(prefix="auditor-shared-zygote-"))
+        self.path = str(self.dir / "zygote.json")
+        self._zygote: Zygote | None = None
+        self._thread = threading.Thread(target=self._start, args=(policy, python or sys.executable),
+                                        name="auditor-shared-zygote", daemon=True)
+        self._thread.start()
+
+    def _start(self, policy: SandboxPolicy, python: str) -> None:
+        try:
+            self._zygote = get_zygote(policy, python)
+            data: dict[str, Any] = self._zygote.handle()
+        except ZygoteUnavailable as exc:
+            data = {"unavailable": str(exc)}
+        except Exception as exc:        # ours: the workers then start their own
+            data = {"unavailable": f"the shared zygote could not start: {type(exc).__name__}: {exc}"}
+        tmp = self.path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, self.path)
+
+    def close(self) -> None:
+        self._thread.join()
+        z = self._zygote
+        if z is not None:
+            with _LOCK:
+                for key in [k for k, v in _ZYGOTES.items() if v is z]:
+                    del _ZYGOTES[key]
+            z.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> "SharedZygote":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 _HOOKED: set[int] = set()
-
-
-def _hidden_roots(python: str, hide_paths: tuple[str, ...]) -> tuple[str, ...]:
-    """The paths bwrap hides for this policy, less those inside another hidden one (a shipped
-    spec lives in the hidden project): one zygote then serves every spec of a batch."""
-    hidden = bwrap_view(python, hide_paths)[1]
-    return tuple(h for h in hidden if not any(o != h and _is_under(h, o) for o in hidden))
 
 
 def _register_exit_hooks() -> None:
@@ -451,8 +665,9 @@ def sweep_stale_zygotes(older_than_s: float = STALE_AFTER_S) -> None:
 
 @atexit.register
 def stop_all() -> None:
+    wait_for_reaper()
     with _LOCK:
         for z in _ZYGOTES.values():
-            if isinstance(z, Zygote) and z.owner == os.getpid():
+            if isinstance(z, Zygote) and z.owner == os.getpid() and not z.attached:
                 z.stop()
         _ZYGOTES.clear()

@@ -36,6 +36,8 @@ CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 32, 4096, 8192, 16384, 1 << 18
 PR_CAPBSET_DROP = 24
+PR_SET_NAME = 15
+PR_SET_PDEATHSIG = 1
 STAGE = "/tmp/.auditor-stage"
 _LIMITS = {"as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "nproc": resource.RLIMIT_NPROC,
            "fsize": resource.RLIMIT_FSIZE, "nofile": resource.RLIMIT_NOFILE,
@@ -82,6 +84,11 @@ def _private_mounts(req):
     _loopback_up()
 
 
+def _set_name(name):
+    """The process name ps/top/perf show (comm): which auditor process is which."""
+    _libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)
+
+
 def _become_user(uid):
     for cap in range(64):
         if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
@@ -99,6 +106,7 @@ def _become_user(uid):
 
 def _run_kernel(req):
     """C3: becomes the student's kernel.  Never returns."""
+    _set_name("auditor-kernel")
     os.setsid()
     env = {k: v for k, v in req["env"].items() if k != "JPY_PARENT_PID"}
     env["PWD"] = req["workdir"]
@@ -112,7 +120,7 @@ def _run_kernel(req):
         sys.modules["numpy"].random.seed()
     if sys.path and sys.path[0] == "":     # as ipykernel_launcher does
         del sys.path[0]
-    sys.argv = ["ipykernel_launcher", "-f", req["connection_file"]]
+    sys.argv = ["ipykernel_launcher", "-f", req["connection_file"], *req.get("kernel_args", ())]
     if req.get("test"):
         os._exit(0)
     from ipykernel.kernelapp import IPKernelApp
@@ -126,6 +134,7 @@ def _kid(req, status_w):
     """C1 (then C2 and C3 below it).  Never returns."""
     code = 70
     try:
+        _set_name("auditor-kinit")
         os.setsid()
         null = os.open("/dev/null", os.O_RDWR)
         log = os.open(req["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600) if req.get("log") else null
@@ -145,12 +154,16 @@ def _kid(req, status_w):
             _, st = os.waitpid(c2, 0)
             code = 0
         else:
+            # C1 is killed when the grader that asked for this kernel goes away: take the
+            # namespace (and so the kernel) down with it
+            _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
             _private_mounts(req)
             c3 = os.fork()
             if c3 == 0:
                 os.close(status_w)
                 _run_kernel(req)
             _become_user(req["uid"])
+            _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)   # a uid change cleared it
             while True:                    # pid 1: reap everything until the kernel is gone
                 pid, st = os.wait()
                 if pid == c3:
@@ -201,7 +214,7 @@ class Zygote:
                 os._exit(71)
             _kid(req, status_w)
         os.close(status_w)
-        self.kids[pid] = (conn, status_r)
+        self.kids[pid] = (conn, status_r, req)
         return pid
 
     def reap(self):
@@ -212,7 +225,7 @@ class Zygote:
                 return
             if pid == 0:
                 return
-            conn, status_r = self.kids.pop(pid, (None, None))
+            conn, status_r, _ = self.kids.pop(pid, (None, None, None))
             if status_r is None:
                 continue
             raw = os.read(status_r, 4)
@@ -228,8 +241,32 @@ class Zygote:
         except OSError:
             pass
 
+    def kill_kernels_of(self, conn):
+        """The grader behind ``conn`` is gone (it closed the connection, or died): kill every
+        kernel it asked for that still runs (C1, whose death kills the namespace, and all in
+        the kernel's cgroup).  A pid still in self.kids is not reaped, so it is not reused."""
+        for pid, (owner, _, req) in list(self.kids.items()):
+            if owner is not conn:
+                continue
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            for procs in req.get("cgroup_procs", ()):
+                try:
+                    with open(procs) as f:
+                        victims = [int(p) for p in f.read().split()]
+                except (OSError, ValueError):
+                    continue
+                for victim in victims:
+                    try:
+                        os.kill(victim, signal.SIGKILL)
+                    except OSError:
+                        pass
+
     def handle(self, conn, data):
         if not data:
+            self.kill_kernels_of(conn)
             self.sel.unregister(conn)
             self.buffers.pop(conn, None)
             conn.close()
@@ -287,6 +324,7 @@ class Zygote:
 
 def main():
     os.umask(0o022)                       # the launcher's 077 is for kernels, set again in C3
+    _set_name("auditor-zygote")
     cfg = json.loads(sys.argv[1])
     for name in cfg.get("preload", ()):
         try:

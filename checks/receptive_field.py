@@ -149,13 +149,32 @@ def empirical_field(layers: list[Window], size: int) -> tuple[tuple[int, int], b
 
 
 def _output_shape(model: nn.Module, input_size: int | None) -> tuple[int, ...] | None:
-    first = next((m for m in flat_layers(model) if isinstance(m, nn.Conv2d)), None)
+    """The output tensor's shape for a 1 x C x input_size x input_size input, by PyTorch's own
+    size formula per layer (floor, or ceil for ceil_mode pooling, whose last window must start
+    inside the input): exact for the layers :func:`windows` accepts, and instant."""
+    layers = list(flat_layers(model))
+    first = next((m for m in layers if isinstance(m, nn.Conv2d)), None)
     if not input_size or first is None:
         return None
-    try:
-        return tuple(model(torch.empty(1, first.in_channels, input_size, input_size, device="meta")).shape)
-    except RuntimeError:
-        return None
+    channels, size = first.in_channels, [input_size, input_size]
+    for layer in layers:
+        if not isinstance(layer, WINDOWED):
+            continue
+        if isinstance(layer, nn.Conv2d):
+            channels = layer.out_channels
+        kernel, padding = _pair(layer.kernel_size), _pair(layer.padding)
+        stride = _pair(layer.stride if layer.stride is not None else layer.kernel_size)
+        dilation = _pair(getattr(layer, "dilation", 1))
+        ceil = bool(getattr(layer, "ceil_mode", False))
+        for axis in (0, 1):
+            span = size[axis] + 2 * padding[axis] - dilation[axis] * (kernel[axis] - 1) - 1
+            if span < 0:
+                return None
+            out = (-(-span // stride[axis]) if ceil else span // stride[axis]) + 1
+            if ceil and (out - 1) * stride[axis] >= size[axis] + padding[axis]:
+                out -= 1
+            size[axis] = out
+    return (1, channels, size[0], size[1])
 
 
 @lru_cache(maxsize=32)

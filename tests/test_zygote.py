@@ -2,16 +2,23 @@
 the warm path refuses to run.  The hostile suite runs every attack through both paths."""
 from __future__ import annotations
 
+import json
+import multiprocessing
+import os
 import socket
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
+import nbformat
 import pytest
 
 from auditor.execution import execute_notebook
 from auditor.models import ExecStatus
 from auditor.sandbox import SandboxPolicy
-from auditor.zygote import ZygoteUnavailable, get_zygote, warm_unavailable
+from auditor.zygote import SharedZygote, ZygoteUnavailable, get_zygote, wait_for_reaper, warm_unavailable
 from tests.test_execution import _nb
 
 _PROBE = (
@@ -65,3 +72,75 @@ def test_two_warm_kernels_share_nothing_a_student_can_use():
         get_zygote(SandboxPolicy(memory_bytes=256 * 2**20), sys.executable)
     assert a.values["me"]["uid"] != b.values["me"]["uid"]
     assert a.values["me"]["numpy_random"] != b.values["me"]["numpy_random"]
+
+
+def _warm_or_skip() -> None:
+    why = warm_unavailable(SandboxPolicy(), sys.executable)
+    if why:
+        pytest.skip("warm path unavailable here: " + why)
+
+
+@pytest.mark.slow
+def test_a_killed_kernel_is_cleaned_up_in_the_background():
+    _warm_or_skip()
+    r = execute_notebook(_nb("x = 1"), fetch=["x"], warm=True)
+    assert r.status is ExecStatus.OK and r.values["x"] == 1
+    wait_for_reaper()
+    cgroup = r.isolation.get("cgroup")
+    assert cgroup and not Path(cgroup).exists()     # removed once every process in it was gone
+
+
+def _ask_for_a_kernel_then_die(shared_path: str, out: Any) -> None:
+    """A worker that gets a kernel forked by the shared zygote, then dies without cleaning up."""
+    from auditor.zygote import use_shared_zygote
+
+    use_shared_zygote(shared_path)
+    z = get_zygote(SandboxPolicy(), sys.executable)
+    sb = z.new_sandbox(SandboxPolicy())
+    conn_file = str(sb.rundir / "kernel.json")
+    from jupyter_client.connect import write_connection_file
+
+    write_connection_file(conn_file, transport="ipc", ip=str(sb.rundir / "kernel"))
+    os.chown(conn_file, sb.uid, sb.uid)
+    z.spawn(sb, conn_file, sb.env())
+    out.send((z.attached, z.owner, str(sb.cgroup)))
+    time.sleep(1.0)                 # the kernel is up and running by now
+    os._exit(0)                     # no kill, no close: as a crashed worker
+
+
+@pytest.mark.slow
+def test_workers_share_the_batch_zygote_and_a_dead_workers_kernel_dies():
+    _warm_or_skip()
+    ctx = multiprocessing.get_context("fork")
+    with SharedZygote(SandboxPolicy()) as shared:
+        ours, theirs = ctx.Pipe()
+        worker = ctx.Process(target=_ask_for_a_kernel_then_die, args=(shared.path, theirs))
+        worker.start()
+        attached, owner, cgroup = ours.recv()
+        worker.join(30)
+        assert attached and owner == os.getpid()      # the parent's zygote, not the worker's own
+        procs = Path(cgroup) / "cgroup.procs"
+        for _ in range(100):
+            if not procs.exists() or not procs.read_text().strip():
+                break
+            time.sleep(0.05)
+        assert not procs.exists() or procs.read_text().strip() == "", "the dead worker's kernel lives on"
+        zygote_cgroup = Path(cgroup).parent
+    assert not zygote_cgroup.exists()                 # the batch's end stops the zygote
+
+
+@pytest.mark.slow
+def test_a_batch_forks_every_kernel_from_one_zygote(tmp_path):
+    _warm_or_skip()
+    from auditor.batch import run_batch
+
+    for i in range(4):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"import time\ntime.sleep(0.3)\nx = {i}")])
+        nbformat.write(nb, str(tmp_path / f"s{i}.ipynb"))
+    summary = run_batch(tmp_path, out_dir=tmp_path / "out", jobs=2, progress=False)
+    zygotes = set()
+    for entry in summary.submissions:
+        iso = json.loads((tmp_path / "out" / entry["json"]).read_text())["execution"]["isolation"]
+        assert iso["kernel"].startswith("warm"), iso["kernel"]
+        zygotes.add(Path(iso["cgroup"]).parent.name)
+    assert len(zygotes) == 1 and next(iter(zygotes)).startswith("auditor-zygote-")

@@ -203,15 +203,20 @@ def big_image_output(megabytes: int = 50):
 
 
 def fake_values_payload():
-    """A background thread floods the kernel with forged values payloads."""
+    """Forged values payloads: published after every later execution (so inside the grader's own
+    fetch, under its message id) and by a background thread flooding the kernel."""
     return notebook(
         "import threading, time, json\n"
         "from IPython.display import publish_display_data\n"
+        "def forge(*args):\n"
+        "    publish_display_data({'application/x-auditor-values+json': json.dumps("
+        "{'nonce': 'guess', 'values': {'grads': {'kind': 'json', 'value': [9, 9]}}, 'errors': {}})})\n"
         "def spam():\n"
         "    while True:\n"
-        "        publish_display_data({'application/x-auditor-values+json': json.dumps("
-        "{'nonce': 'guess', 'values': {'grads': {'kind': 'json', 'value': [9, 9]}}, 'errors': {}})})\n"
+        "        forge()\n"
         "        time.sleep(0.005)\n"
+        "get_ipython().events.register('pre_run_cell', forge)\n"
+        "get_ipython().events.register('post_run_cell', forge)\n"
         "threading.Thread(target=spam, daemon=True).start()\n"
         "grads = [1, 2]")
 

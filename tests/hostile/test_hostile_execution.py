@@ -25,7 +25,7 @@ from auditor.execution import execute_notebook
 from auditor.loading import parse_notebook_bytes
 from auditor.models import ExecStatus
 from auditor.sandbox import Sandbox, SandboxPolicy
-from auditor.zygote import warm_unavailable
+from auditor.zygote import warm_unavailable, wait_for_reaper
 from tests.hostile import builders as B
 
 pytestmark = pytest.mark.slow
@@ -184,6 +184,7 @@ def test_grader_survives_and_nothing_outside_changes(runs):
 
 def test_nothing_left_running(runs):
     """No process of any of our kernels' sandbox uids lives on; their cgroups are gone."""
+    wait_for_reaper()           # warm kernels are waited for and cleaned up in the background
     isolations = [r.isolation for r in runs["results"].values()]
     uids = {int(m.group(1)) for iso in isolations
             for m in [re.match(r"uid (\d+) ", iso.get("user", ""))] if m}
