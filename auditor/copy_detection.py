@@ -32,9 +32,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def shingles(text: str, n: int = N) -> frozenset[tuple[str, ...]]:
+def shingles(text: str, n: int = N) -> frozenset[int]:
+    """The text's word n-grams, each as the hash of its words (one process compares them: the
+    hash is stable there; a collision of two 64-bit hashes does not happen in a class)."""
     w = words(text)
-    return frozenset(tuple(w[i : i + n]) for i in range(len(w) - n + 1))
+    return frozenset(hash(tuple(w[i : i + n])) for i in range(len(w) - n + 1))
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,12 @@ def find_copied_pairs(
     min_common: int = 4,
 ) -> list[CopiedPair]:
     """``answers``: submission id -> question id -> answer text. Pairs, most similar first."""
-    per_sub: dict[str, dict[str, frozenset[tuple[str, ...]]]] = {}
+    per_sub: dict[str, dict[str, frozenset[int]]] = {}
     for sid, qs in answers.items():
         per_sub[sid] = {qid: shingles(text, n) for qid, text in qs.items() if text}
 
     # document frequency of (question, shingle)
-    df: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
+    df: dict[tuple[str, int], list[str]] = defaultdict(list)
     for sid, qs in per_sub.items():
         for qid, grams in qs.items():
             for g in grams:

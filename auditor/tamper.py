@@ -136,7 +136,7 @@ def compare_cell(question: QuestionSpec, source: str) -> str | None:
     """A message with a short diff when ``source`` changes ``question``'s canonical facts, else None."""
     heads = _canonical_heads(question)
     try:
-        sub = CellFacts.from_source(source)
+        sub = _parsed_facts(source)
     except SyntaxError as exc:
         if not any(h in source for h in heads):
             return None
@@ -154,7 +154,7 @@ def compare_cell(question: QuestionSpec, source: str) -> str | None:
     code_first = sorted(_code_facts(question).items(), key=lambda kv: not _is_code(*kv))
     for key, value in code_first:
         if _is_code(key, value):
-            canon = _canonical_facts(value)               # a spec error raises SyntaxError
+            canon = _parsed_facts(value)               # a spec error raises SyntaxError
             missing = [b for b in canon.blocks if b not in _subsequence(canon.blocks, sub.blocks)]
             if missing:
                 problems.append(f"{len(missing)} fact(s) of the canonical {key} changed or missing")
@@ -182,15 +182,16 @@ def _canonical_heads(question: QuestionSpec) -> set[str]:
     heads: set[str] = set()
     for key, value in _code_facts(question).items():
         if _is_code(key, value):
-            heads |= {_head(b) for b in _canonical_facts(value).blocks}
+            heads |= {_head(b) for b in _parsed_facts(value).blocks}
         else:
             heads.add(key)
     return heads - {_VAR}
 
 
-@functools.lru_cache(maxsize=256)
-def _canonical_facts(source: str) -> "CellFacts":
-    """The spec's canonical code, parsed once per process (read only: never mutate the result)."""
+@functools.lru_cache(maxsize=4096)
+def _parsed_facts(source: str) -> "CellFacts":
+    """A cell's facts, parsed once per process: the spec's canonical code, and the code cells
+    that a class leaves as given (read only: never mutate the result)."""
     return CellFacts.from_source(source)
 
 
