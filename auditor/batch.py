@@ -471,7 +471,10 @@ def _record(s: _Submission, payload: Mapping[str, Any], *, cache: ResultCache | 
 
 #: imported once in the fork server, so every worker (and a pool rebuilt after a crash) starts with
 #: torch and the pipeline already loaded instead of importing them again (seconds each)
-FORKSERVER_PRELOAD = ["torch", "auditor.pipeline", "auditor.report_html"]
+FORKSERVER_PRELOAD = ["torch", "auditor.pipeline", "auditor.report_html", "auditor.execution", "auditor.claims",
+                      # what the checks' first shape computation on the meta device imports (with
+                      # sympy), and the IPython syntax reader the tamper check uses
+                      "torch._dynamo", "IPython.core.inputtransformer2"]
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:

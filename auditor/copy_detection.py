@@ -70,27 +70,27 @@ def find_copied_pairs(
     for sid, qs in answers.items():
         per_sub[sid] = {qid: shingles(text, n) for qid, text in qs.items() if text}
 
-    # document frequency of (question, shingle)
-    df: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for sid, qs in per_sub.items():
-        for qid, grams in qs.items():
-            for g in grams:
-                df[(qid, g)].append(sid)
+    # per question: document frequency of each shingle, the class's common ones dropped
     limit = max(min_common, math.floor(max_share * len(per_sub)))
-    common = {k for k, subs in df.items() if len(subs) > limit}
-
-    sizes: dict[str, dict[str, int]] = {
-        sid: {qid: sum(1 for g in grams if (qid, g) not in common) for qid, grams in qs.items()}
-        for sid, qs in per_sub.items()
-    }
+    sizes: dict[str, dict[str, int]] = {sid: {} for sid in per_sub}
     shared: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for k, subs in df.items():
-        if k in common or len(subs) < 2:
-            continue
-        subs_sorted = sorted(subs)
-        for i, a in enumerate(subs_sorted):
-            for b in subs_sorted[i + 1 :]:
-                shared[(a, b)][k[0]] += 1
+    questions = sorted({qid for qs in per_sub.values() for qid in qs})
+    for qid in questions:
+        df: dict[int, list[str]] = defaultdict(list)
+        for sid, qs in per_sub.items():
+            for g in qs.get(qid, ()):
+                df[g].append(sid)
+        common = {g for g, subs in df.items() if len(subs) > limit}
+        for sid, qs in per_sub.items():
+            if qid in qs:
+                sizes[sid][qid] = len(qs[qid] - common)
+        for g, subs in df.items():
+            if len(subs) < 2 or g in common:
+                continue
+            subs_sorted = sorted(subs)
+            for i, a in enumerate(subs_sorted):
+                for b in subs_sorted[i + 1 :]:
+                    shared[(a, b)][qid] += 1
 
     pairs: list[CopiedPair] = []
     for (a, b), by_q in shared.items():

@@ -35,6 +35,7 @@ from typing import Any, Mapping, Sequence
 import nbformat
 import zmq
 import zmq.asyncio
+from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -131,6 +132,10 @@ class SandboxedKernelManager(AsyncKernelManager):
     def __init__(self, *, sandbox: Sandbox, **kw: Any) -> None:
         super().__init__(**kw)
         self._sandbox = sandbox
+        # The command is ours (format_kernel_cmd): no kernelspec lookup, which scans the
+        # kernel directories and imports IPython's whole shell into the grader for each kernel.
+        self._kernel_spec = KernelSpec(argv=[sandbox.python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                                       display_name="Python 3 (auditor sandbox)", language="python")
 
     def write_connection_file(self, **kw: Any) -> None:
         super().write_connection_file(**kw)
@@ -509,37 +514,46 @@ del __auditor_cap
 async def _wait_for_ready(km: Any, kc: Any, timeout: float) -> None:
     """jupyter_client's wait_for_ready without its final 0.2 s of waiting for IOPub to go quiet:
     ready once a kernel_info request got its reply on shell *and* a status message on IOPub
-    (so the subscription is live).  Later stray messages are harmless: nbclient and the fetch
-    only take the messages whose parent is their own request."""
+    (so the subscription is live).  Both channels are awaited at once (a message is taken the
+    moment it arrives).  Later stray messages are harmless: nbclient and the fetch only take
+    the messages whose parent is their own request."""
     deadline = time.monotonic() + timeout
     while True:
         msg_id = kc.kernel_info()
-        reply = None
-        seen_iopub = False
         round_end = min(deadline, time.monotonic() + 1.0)
-        while (reply is None or not seen_iopub) and time.monotonic() < round_end:
-            if reply is None:
-                try:
-                    msg = await kc.get_shell_msg(timeout=0.01)
-                    if msg.get("parent_header", {}).get("msg_id") == msg_id:
-                        reply = msg
-                        # its IOPub status comes at once if subscribed; else ask again soon
-                        round_end = min(round_end, time.monotonic() + 0.1)
-                except Empty:
-                    pass
-            if not seen_iopub:
-                try:
-                    msg = await kc.get_iopub_msg(timeout=0.01)
-                    seen_iopub = msg.get("parent_header", {}).get("msg_id") == msg_id
-                except Empty:
-                    pass
-        if reply is not None and seen_iopub:
+        shell = asyncio.ensure_future(_first_reply_to(kc.get_shell_msg, msg_id, round_end))
+        iopub = asyncio.ensure_future(_first_reply_to(kc.get_iopub_msg, msg_id, round_end))
+        try:
+            reply = await shell
+            if reply is not None and not iopub.done():
+                # its IOPub status comes at once if subscribed; else ask again soon
+                await asyncio.wait({iopub}, timeout=0.1)
+        finally:
+            if not iopub.done():
+                iopub.cancel()
+        status = iopub.result() if iopub.done() and not iopub.cancelled() else None
+        if reply is not None and status is not None:
             kc._handle_kernel_info_reply(reply)
             return
         if not await km.is_alive():
             raise RuntimeError("Kernel died before replying to kernel_info")
         if time.monotonic() > deadline:
             raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+
+async def _first_reply_to(get: Any, msg_id: str, until: float) -> dict[str, Any] | None:
+    """The first message from ``get`` (a channel's get_msg) whose parent is ``msg_id``, or None
+    when ``until`` (a monotonic time) passes first."""
+    while True:
+        left = until - time.monotonic()
+        if left <= 0:
+            return None
+        try:
+            msg = await get(timeout=left)
+        except Empty:
+            return None
+        if msg.get("parent_header", {}).get("msg_id") == msg_id:
+            return msg
 
 
 async def _reopen_iopub(kc: Any) -> None:

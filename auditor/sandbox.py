@@ -194,17 +194,51 @@ def _sweep_stale_cgroups(base: Path, older_than_s: float = 3600) -> None:
             continue
 
 
-def _free_uid(lo: int, hi: int) -> int:
-    for _ in range(50):
+_UID_CLAIMS = Path(tempfile.gettempdir()) / "auditor-uid-claims"
+STALE_CLAIM_S = 600.0
+
+
+def _claim_uid(lo: int, hi: int) -> int:
+    """A sandbox uid that no other kernel on this machine uses: not a real account, no live
+    process, and claimed atomically (an O_EXCL file naming the claiming process), so two
+    graders or workers starting kernels at the same moment never get the same one (a kernel's
+    kill reaches every process of its uid).  :func:`release_uid` gives it back."""
+    _UID_CLAIMS.mkdir(mode=0o700, exist_ok=True)
+    for _ in range(200):
         uid = random.randint(lo, hi)
         try:
             pwd.getpwuid(uid)
             continue            # a real account: never borrow it
         except KeyError:
             pass
-        if not _pids_of_uid(uid):
-            return uid
+        claim = _UID_CLAIMS / str(uid)
+        try:
+            fd = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            _drop_if_stale(claim)
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(str(os.getpid()))
+        if _pids_of_uid(uid):   # processes left by a grader that died before cleaning up
+            claim.unlink(missing_ok=True)
+            continue
+        return uid
     raise RuntimeError(f"no free sandbox uid in {lo}..{hi}")
+
+
+def release_uid(uid: int) -> None:
+    (_UID_CLAIMS / str(uid)).unlink(missing_ok=True)
+
+
+def _drop_if_stale(claim: Path) -> None:
+    """A claim whose process is gone and that is old is litter of a killed grader."""
+    try:
+        owner = int(claim.read_text() or "0")
+        old = time.time() - claim.stat().st_mtime > STALE_CLAIM_S
+    except (OSError, ValueError):
+        return
+    if old and not (owner and Path(f"/proc/{owner}").exists()):
+        claim.unlink(missing_ok=True)
 
 
 def _python_keep_paths(python: str) -> list[str]:
@@ -365,7 +399,7 @@ class Sandbox:
         elif not setpriv_ok:
             iso["user"] = f"grader's uid ({setpriv_why})"
         else:
-            uid = _free_uid(*p.uid_range)
+            uid = _claim_uid(*p.uid_range)
             # Any unprivileged uid sees the same permissions: probe once with a fixed one.
             usable, why = (True, "") if use_bwrap else probe_python_for_uid(self.python, p.uid_range[0])
             if usable:
@@ -376,6 +410,7 @@ class Sandbox:
                     os.chown(d, uid, uid)
                 iso["user"] = f"uid {uid} (unprivileged, fresh per kernel)"
             else:
+                release_uid(uid)
                 iso["user"] = f"root ({why})"
 
         # processes: cgroup pids.max, else RLIMIT_NPROC (effective only for a non-root uid)
@@ -483,6 +518,8 @@ class Sandbox:
             return
         self._closed = True
         self.kill_all()
+        if self.uid is not None and not _pids_of_uid(self.uid):
+            release_uid(self.uid)       # (a uid whose processes outlive the kill stays claimed)
         if self.cgroup is not None:
             for _ in range(100):
                 try:

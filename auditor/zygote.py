@@ -505,11 +505,17 @@ def _shared(key: tuple[Any, ...]) -> Zygote | str | None:
     except (OSError, ValueError):
         _SHARED["failed"] = True
         return None
+    python, hidden, threads = handle.get("key") or (None, (), None)
+    if (python, tuple(hidden), threads) != key:
+        return None
     if "unavailable" in handle:
         return str(handle["unavailable"])
-    if (handle["python"], tuple(handle["hide_paths"]), handle["threads"]) != key:
-        return None
     return Zygote.attach(handle)
+
+
+def _key(policy: SandboxPolicy, python: str) -> tuple[Any, ...]:
+    """Which zygote serves ``policy``: interpreter, hidden roots, math threads."""
+    return (python, hidden_roots(tuple(policy.hide_paths)), policy.threads)
 
 
 def get_zygote(policy: SandboxPolicy, python: str) -> Zygote:
@@ -520,8 +526,8 @@ def get_zygote(policy: SandboxPolicy, python: str) -> Zygote:
     why = policy_unsuited(policy)
     if why:
         raise ZygoteUnavailable(why)
-    hidden = hidden_roots(tuple(policy.hide_paths))
-    key = (python, hidden, policy.threads)
+    key = _key(policy, python)
+    hidden = key[1]
     with _LOCK:
         got = _ZYGOTES.get(key)
         if isinstance(got, Zygote) and got.user != os.getpid():
@@ -573,13 +579,14 @@ class SharedZygote:
         self._thread.start()
 
     def _start(self, policy: SandboxPolicy, python: str) -> None:
+        data: dict[str, Any] = {"key": list(_key(policy, python))}
         try:
             self._zygote = get_zygote(policy, python)
-            data: dict[str, Any] = self._zygote.handle()
+            data.update(self._zygote.handle())
         except ZygoteUnavailable as exc:
-            data = {"unavailable": str(exc)}
+            data["unavailable"] = str(exc)
         except Exception as exc:        # ours: the workers then start their own
-            data = {"unavailable": f"the shared zygote could not start: {type(exc).__name__}: {exc}"}
+            data["unavailable"] = f"the shared zygote could not start: {type(exc).__name__}: {exc}"
         tmp = self.path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(data, fh)

@@ -6,15 +6,19 @@ source on the command line), as root with its capabilities kept (``--cap-add ALL
 build each kernel's namespaces.  It imports ipykernel, numpy and torch once, then for each
 request (one JSON line on its unix socket) forks a fresh kernel:
 
-    zygote ──fork──> C1: joins the kernel's cgroup, sets the rlimits, unshare(mount, pid,
-                         network, ipc, uts); waits for C2
-                     C2 (pid 1 of the new pid namespace): private mounts: fresh /proc,
-                         /tmp holding only the kernel's sandbox dir, fresh /dev/shm, the cgroup
-                         mount read-only again, loopback up; forks C3, drops to the sandbox
-                         uid, reaps, reports C3's wait status, exits (the namespace dies with it)
+    zygote ──unshare(pid), fork, setns(back)──>
+                     C2 (pid 1 of a new pid namespace): joins the kernel's cgroup, sets the
+                         rlimits, unshare(mount, network, ipc, uts); private mounts: fresh
+                         /proc, /tmp holding only the kernel's sandbox dir, fresh /dev/shm, the
+                         cgroup mount read-only again, loopback up; forks C3, drops to the
+                         sandbox uid, reaps, reports C3's wait status, exits (the namespace
+                         dies with it)
                      C3 (pid 2): new session, scrubbed environment, working directory, closes
                          every inherited descriptor, drops all capabilities and becomes the
                          fresh unprivileged uid, then runs ipykernel on the connection file.
+
+(The zygote's unshare(CLONE_NEWPID) only decides where its *next* child goes; setns to its own
+namespace right after the fork undoes it.  Two forks of the zygote's pages per kernel, not three.)
 
 No student code ever runs in the zygote or before C3 is unprivileged.  The zygote is
 single-threaded (forking a threaded process is unsafe) and exits when its stdin (a pipe from
@@ -131,7 +135,7 @@ def _run_kernel(req):
 
 
 def _kid(req, status_w):
-    """C1 (then C2 and C3 below it).  Never returns."""
+    """C2, pid 1 of the kernel's new pid namespace (then C3 below it).  Never returns."""
     code = 70
     try:
         _set_name("auditor-kinit")
@@ -143,33 +147,25 @@ def _kid(req, status_w):
         os.dup2(log, 2)
         for procs in req.get("cgroup_procs", ()):
             with open(procs, "w") as f:
-                f.write(str(os.getpid()))
+                f.write(str(os.getpid()))      # "1": read in our own pid namespace's terms
         for name, value in req.get("rlimits", {}).items():
             resource.setrlimit(_LIMITS[name], (int(value), int(value)))
-        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS),
-               "unshare")
-        c2 = os.fork()
-        if c2:
+        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+        # the kernel goes when the zygote (whose stdin is the grader's pipe) goes
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        _private_mounts(req)
+        c3 = os.fork()
+        if c3 == 0:
             os.close(status_w)
-            _, st = os.waitpid(c2, 0)
-            code = 0
-        else:
-            # C1 is killed when the grader that asked for this kernel goes away: take the
-            # namespace (and so the kernel) down with it
-            _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-            _private_mounts(req)
-            c3 = os.fork()
-            if c3 == 0:
-                os.close(status_w)
-                _run_kernel(req)
-            _become_user(req["uid"])
-            _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)   # a uid change cleared it
-            while True:                    # pid 1: reap everything until the kernel is gone
-                pid, st = os.wait()
-                if pid == c3:
-                    os.write(status_w, struct.pack("i", st))
-                    break
-            code = 0
+            _run_kernel(req)
+        _become_user(req["uid"])
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)   # a uid change cleared it
+        while True:                    # pid 1: reap everything until the kernel is gone
+            pid, st = os.wait()
+            if pid == c3:
+                os.write(status_w, struct.pack("i", st))
+                break
+        code = 0
     except BaseException as exc:           # never fall back into the zygote's loop
         try:
             os.write(2, f"auditor zygote: kernel setup failed: {exc!r}\n".encode())
@@ -181,6 +177,7 @@ def _kid(req, status_w):
 class Zygote:
     def __init__(self, cfg):
         self.cfg = cfg
+        self.own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
         self.sel = selectors.DefaultSelector()
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(cfg["socket"])
@@ -198,7 +195,19 @@ class Zygote:
 
     def fork(self, req, conn):
         status_r, status_w = os.pipe()
-        pid = os.fork()
+        # the next child starts a new pid namespace as its pid 1; then back to our own
+        _check(_libc.unshare(CLONE_NEWPID), "unshare(CLONE_NEWPID)")
+        pid = -1
+        try:
+            pid = os.fork()
+        finally:
+            if pid != 0 and _libc.setns(self.own_pid_ns, CLONE_NEWPID) != 0:
+                # cannot undo the unshare: every later kernel would share one pid namespace.
+                # Stop serving (graders then say why and start kernels cold).
+                if pid > 0:
+                    os.kill(pid, signal.SIGKILL)
+                os.write(2, b"auditor zygote: setns back to its own pid namespace failed; exiting\n")
+                os._exit(75)
         if pid == 0:
             try:
                 os.close(status_r)
@@ -210,6 +219,7 @@ class Zygote:
                 self.listener.close()
                 os.close(self.wake_r)
                 os.close(self.wake_w)
+                os.close(self.own_pid_ns)
             except BaseException:
                 os._exit(71)
             _kid(req, status_w)
@@ -243,7 +253,7 @@ class Zygote:
 
     def kill_kernels_of(self, conn):
         """The grader behind ``conn`` is gone (it closed the connection, or died): kill every
-        kernel it asked for that still runs (C1, whose death kills the namespace, and all in
+        kernel it asked for that still runs (C2, the namespace's pid 1, whose death ends it, and all in
         the kernel's cgroup).  A pid still in self.kids is not reaped, so it is not reused."""
         for pid, (owner, _, req) in list(self.kids.items()):
             if owner is not conn:

@@ -114,3 +114,31 @@ def test_fetch_code_only_reads_valid_names():
     assert "os.system" not in code.split("exec(")[0]
     compile(code, "<fetch>", "exec")
     assert os.path.basename(kv.__file__) == "kernel_values.py"
+
+
+def test_sandbox_uids_are_claimed_so_concurrent_graders_never_share_one(tmp_path, monkeypatch):
+    """Two processes claiming uids at the same moment from a small range get distinct ones (a
+    kernel's kill reaches every process of its uid); a released uid can be claimed again."""
+    import multiprocessing
+
+    import auditor.sandbox as sandbox
+
+    monkeypatch.setattr(sandbox, "_UID_CLAIMS", tmp_path / "claims")
+    lo, hi = 62600, 62639
+    ctx = multiprocessing.get_context("fork")
+    ours, theirs = ctx.Pipe()
+
+    def claim_many(conn, n):
+        conn.send([sandbox._claim_uid(lo, hi) for _ in range(n)])
+
+    procs = [ctx.Process(target=claim_many, args=(theirs, 20)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    got = ours.recv() + ours.recv()
+    for p in procs:
+        p.join(10)
+    assert len(got) == 40 and len(set(got)) == 40
+    with pytest.raises(RuntimeError, match="no free sandbox uid"):
+        sandbox._claim_uid(lo, hi)
+    sandbox.release_uid(got[0])
+    assert sandbox._claim_uid(lo, hi) == got[0]

@@ -144,3 +144,23 @@ def test_a_batch_forks_every_kernel_from_one_zygote(tmp_path):
         assert iso["kernel"].startswith("warm"), iso["kernel"]
         zygotes.add(Path(iso["cgroup"]).parent.name)
     assert len(zygotes) == 1 and next(iter(zygotes)).startswith("auditor-zygote-")
+
+
+def test_a_worker_told_the_shared_zygote_could_not_start_says_why(tmp_path, monkeypatch):
+    """The parent announces its zygote failed: a worker with the same policy runs its kernels
+    cold with that reason (no second attempt per worker); another policy is not affected."""
+    import auditor.zygote as zygote
+
+    monkeypatch.setattr(zygote, "_ZYGOTES", {})
+    monkeypatch.setattr(zygote, "_SHARED", {"path": None, "failed": False})
+    policy = SandboxPolicy(threads=3)
+    path = tmp_path / "zygote.json"
+    path.write_text(json.dumps({"key": list(zygote._key(policy, sys.executable)),
+                                "unavailable": "no bwrap on the grading host"}))
+    zygote.use_shared_zygote(str(path))
+    with pytest.raises(ZygoteUnavailable, match="no bwrap on the grading host"):
+        get_zygote(policy, sys.executable)
+    assert zygote._shared(zygote._key(SandboxPolicy(threads=5), sys.executable)) is None
+    r = execute_notebook(_nb("x = 2"), fetch=["x"], sandbox=policy, warm=True)
+    assert r.values["x"] == 2
+    assert "warm path not used: no bwrap on the grading host" in r.isolation["kernel"]
