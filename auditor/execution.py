@@ -66,6 +66,10 @@ _SHELL_INSTALL_LINE = re.compile(
 _SHELL_CELL = re.compile(r"^\s*%%(bash|sh|script)\b")
 
 
+#: what reading a kernel's malformed messages raises in jupyter_client / nbclient
+_PROTOCOL_ERRORS = (ValueError, KeyError, TypeError)
+
+
 class KernelStartError(RuntimeError):
     """The sandboxed kernel could not be started: a problem of this machine, not the student."""
 
@@ -377,6 +381,13 @@ class _Run:
                     self.messages.append(f"cell {index} exceeded the per-cell timeout of "
                                          f"{self.timeout_cell:g} s; later cells not run")
                 return ExecStatus.TIMEOUT, {}
+            except _PROTOCOL_ERRORS as exc:
+                # The kernel is the student's process: code that replaces its serializer
+                # (e.g. json.dumps) or writes to its sockets sends messages nbclient cannot
+                # read (duplicate or invalid signatures, missing headers).  Its fault, never ours.
+                self.messages.append(f"the kernel broke the messaging protocol while running cell {index} "
+                                     f"({type(exc).__name__}: {str(exc)[:120]}); later cells not run")
+                return ExecStatus.CRASHED, {}
             except DeadKernelError:
                 proc = getattr(km.provisioner, "process", None)
                 rc = None
@@ -406,12 +417,19 @@ class _Run:
         deadline = time.monotonic() + max(2.0, min(FETCH_TIMEOUT, self._remaining() + 5))
         payloads: list[Any] = []
         done = False
+        unreadable = 0
         while not done and time.monotonic() < deadline:
             try:
                 msg = await kc.get_iopub_msg(timeout=max(0.05, min(1.0, deadline - time.monotonic())))
             except Empty:
                 if not await kc.is_alive():
                     break
+                continue
+            except _PROTOCOL_ERRORS as exc:       # an unreadable message from the kernel: skip it
+                if not unreadable:
+                    self.messages.append(f"fetching: messages the grader could not read were ignored "
+                                         f"({type(exc).__name__}: {str(exc)[:80]})")
+                unreadable += 1
                 continue
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue

@@ -285,7 +285,10 @@ def bwrap_view(python: str, hide_paths: tuple[str, ...]) -> tuple[tuple[str, ...
 
 @functools.lru_cache(maxsize=None)
 def _bwrap_view(python: str, hidden: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], str]:
-    keep = [k for k in _python_keep_paths(python) if any(_is_under(k, h) for h in hidden)]
+    # the interpreter's own directories inside a hidden path or the private /tmp (a virtual
+    # environment made under /tmp) are bound back, read-only
+    covered = (*hidden, "/tmp")
+    keep = [k for k in _python_keep_paths(python) if any(_is_under(k, h) for h in covered)]
     args = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--new-session",
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--ro-bind", "/", "/", "--dev", "/dev", "--tmpfs", "/dev/shm", "--proc", "/proc",
@@ -296,7 +299,7 @@ def _bwrap_view(python: str, hidden: tuple[str, ...]) -> tuple[tuple[str, ...], 
     for k in keep:
         # bwrap creates missing mount points as 0700: make the path to each kept directory
         # traversable by the sandbox uid first.
-        hidden_parent = max((h for h in hidden if _is_under(k, h)), key=len)
+        hidden_parent = max((h for h in covered if _is_under(k, h)), key=len)
         parts = Path(os.path.relpath(k, hidden_parent)).parts[:-1]
         for i in range(1, len(parts) + 1):
             d = os.path.join(hidden_parent, *parts[:i])

@@ -44,8 +44,8 @@ from typing import Any
 
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
-from auditor.sandbox import (Sandbox, SandboxPolicy, bwrap_view, hidden_roots, probe_bwrap,
-                             probe_cgroup_pids, probe_setpriv)
+from auditor.sandbox import (Sandbox, SandboxPolicy, _is_under, _python_keep_paths, bwrap_view, hidden_roots,
+                             probe_bwrap, probe_cgroup_pids, probe_setpriv)
 
 PRELOAD = ("numpy", "torch", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger",
            "ipykernel.zmqshell", "ipykernel.comm", "jupyter_client.session",
@@ -88,6 +88,9 @@ def warm_unavailable(policy: SandboxPolicy, python: str) -> str:
     why = bwrap_view(python, tuple(policy.hide_paths))[2]
     if why:
         return why
+    if any(_is_under(k, "/tmp") for k in _python_keep_paths(python)):
+        # each warm kernel gets a /tmp of its own holding only its sandbox directory
+        return f"the interpreter lives under /tmp ({sys.prefix}), which each warm kernel's private /tmp hides"
     ok, why = probe_setpriv()
     if not ok:
         return why

@@ -156,6 +156,16 @@ def monkeypatched_allclose():
         "torch.Tensor.__eq__ = lambda self, other: True")
 
 
+def broken_serializer():
+    """The student replaces the kernel's own message serializer: every message it sends from
+    then on is the same unreadable bytes (a duplicate signature, no header)."""
+    return notebook(
+        "x = 1",
+        "get_ipython().kernel.session.pack = lambda obj: b'{\"values\": {}}'\n"
+        "y = 2",
+        "z = 3")
+
+
 def always_equal():
     return notebook(
         "class AlwaysEqual(int):\n"

@@ -121,6 +121,7 @@ def runs(request, tmp_path_factory):
         "signals_parent": (B.signals_parent(os.getpid()), ROOMY, ("sent",)),
         "monkeypatched_allclose": (B.monkeypatched_allclose(), ROOMY, ("grads",)),
         "always_equal": (B.always_equal(), ROOMY, ("answer", "shape", "plain")),
+        "broken_serializer": (B.broken_serializer(), ROOMY, ("x",)),
         "showtraceback_disabled": (B.showtraceback_disabled(), ROOMY, ()),
         "pip_install": (B.pip_install(), ROOMY, ("y",)),
         "custom_kernel_name": (B.custom_kernel_name(), ROOMY, ("x",)),
@@ -353,3 +354,13 @@ def test_ten_thousand_cells(runs):
     r = res(runs, "many_cells")
     assert r.status is ExecStatus.OK, r.message
     assert dict(r.values) == {"v9900": 9900}
+
+
+def test_a_kernel_that_breaks_the_messaging_protocol_is_its_own_fault(runs):
+    """Unreadable messages from the kernel (its serializer replaced by the student) stop the run
+    as the kernel's failure, with a message; the grader does not crash and nothing forged is
+    taken as a value."""
+    r = res(runs, "broken_serializer")
+    assert r.status is ExecStatus.CRASHED
+    assert "broke the messaging protocol while running cell 1" in r.message
+    assert dict(r.values) == {}
