@@ -117,6 +117,9 @@ class _AuditClient(NotebookClient):
             self.replies[cell_index] = execute_reply.get("content", {})
 
     def process_message(self, msg: dict[str, Any], cell: Any, cell_index: int) -> Any:
+        if msg.get("msg_type") == "stream" and _CUT_MARKER in str((msg.get("content") or {}).get("text") or ""):
+            # the kernel-side cap cut this cell's output (it stays within the grader's cap)
+            self.truncated[cell_index] = max(self.truncated.get(cell_index, 0), 0)
         if msg.get("msg_type") in ("stream", "display_data", "execute_result", "update_display_data"):
             size = _content_size(msg.get("content") or {})
             used = self.out_chars.get(cell_index, 0)
@@ -308,7 +311,8 @@ class _Run:
 
     async def _install_output_cap(self, kc: Any) -> None:
         """Cap stdout/stderr writes per cell inside the kernel (a courtesy: the grader-side
-        cap and the ZMQ message cap hold even if the student removes it)."""
+        cap and the ZMQ message cap hold even if the student removes it), and pin the kernel's
+        message packer to the json.dumps it has before any student code runs."""
         msg_id = kc.execute(_OUTPUT_CAP_CODE % (CELL_OUTPUT_CAP + 4096), silent=True,
                             store_history=False, allow_stdin=False)
         try:
@@ -504,29 +508,58 @@ class _Run:
         return tuple(stale)
 
 
+_CUT_MARKER = "[auditor: output cut]"
 _OUTPUT_CAP_CODE = r'''
 def __auditor_cap(limit):
     import sys
     state = {"n": 0, "cut": False}
+    def install():
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            if getattr(stream.write, "_auditor_cap", False):
+                continue
+            original = stream.write
+            def write(text, _original=original):
+                n = state["n"]
+                state["n"] = n + len(text)
+                if n + len(text) <= limit:
+                    return _original(text)
+                if not state["cut"]:
+                    state["cut"] = True
+                    _original(text[: max(0, limit - n)] + "\n[auditor: output cut]\n")
+                return len(text)
+            write._auditor_cap = True
+            stream.write = write
     def reset(*args, **kwargs):
         state["n"] = 0
         state["cut"] = False
-    for name in ("stdout", "stderr"):
-        stream = getattr(sys, name)
-        original = stream.write
-        def write(text, _original=original):
-            n = state["n"]
-            state["n"] = n + len(text)
-            if n + len(text) <= limit:
-                return _original(text)
-            if not state["cut"]:
-                state["cut"] = True
-                _original(text[: max(0, limit - n)] + "\n[auditor: output cut]\n")
-            return len(text)
-        stream.write = write
+        install()       # again: a context that wrapped write (IPython 9's tee) restores it on exit
     get_ipython().events.register("pre_run_cell", reset)
+    install()
+    # IPython 9 also copies every write of a cell into its output history ("tee"), uncapped:
+    # 500 MB printed would sit in the kernel's memory.  Nobody reads that history here.
+    if hasattr(type(get_ipython()), "_tee"):
+        import contextlib
+        get_ipython()._tee = lambda channel: contextlib.nullcontext()
 __auditor_cap(%d)
 del __auditor_cap
+
+def __auditor_pin_packer():
+    # The kernel's messages are packed with the json.dumps it has now: a student who replaces
+    # json.dumps (to forge values) cannot corrupt them.  (Replacing the session's own packer
+    # breaks the protocol instead, which the grader reports as the kernel's failure.)
+    import json
+    from jupyter_client.jsonutil import json_clean, json_default
+    dumps = json.dumps
+    def pack(obj):
+        try:
+            text = dumps(obj, default=json_default, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError):
+            text = dumps(json_clean(obj), default=json_default, ensure_ascii=False, allow_nan=False)
+        return text.encode("utf8", errors="surrogateescape")
+    get_ipython().kernel.session.pack = pack
+__auditor_pin_packer()
+del __auditor_pin_packer
 '''
 
 
