@@ -17,9 +17,12 @@ pids cgroup.  When any of these is missing :func:`warm_unavailable` says why and
 runs the cold path instead: the warm path never runs with weaker isolation.
 
 One zygote per grader process (and interpreter, hidden paths, thread count), started on first
-use.  It exits when that process ends (its stdin is a pipe from it), which kills every kernel
-it forked; it sits in a cgroup leaf of its own, so the directory and cgroups of a zygote whose
-grader was killed are recognised as litter and removed when the next one starts.
+use; a batch's parent starts one for all its workers (:class:`SharedZygote`), which they attach
+to instead of starting their own.  It exits when the process that started it ends (its stdin
+is a pipe from it), which kills every kernel it forked; a kernel also dies when the grader that
+asked for it closes its connection (or dies).  It sits in a cgroup leaf of its own, so the
+directory and cgroups of a zygote whose grader was killed are recognised as litter and removed
+when the next one starts.
 
 :class:`WarmKernelManager` (in auditor.execution) plugs it into jupyter_client as a kernel provisioner
 (:class:`ZygoteProvisioner`), so nbclient drives a warm kernel exactly like a cold one.
@@ -88,9 +91,10 @@ def warm_unavailable(policy: SandboxPolicy, python: str) -> str:
     why = bwrap_view(python, tuple(policy.hide_paths))[2]
     if why:
         return why
-    if any(_is_under(k, "/tmp") for k in _python_keep_paths(python)):
+    under_tmp = [k for k in _python_keep_paths(python) if _is_under(k, "/tmp")]
+    if under_tmp:
         # each warm kernel gets a /tmp of its own holding only its sandbox directory
-        return f"the interpreter lives under /tmp ({sys.prefix}), which each warm kernel's private /tmp hides"
+        return f"the interpreter lives under /tmp ({under_tmp[0]}), which each warm kernel's private /tmp hides"
     ok, why = probe_setpriv()
     if not ok:
         return why
