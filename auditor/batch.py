@@ -499,11 +499,10 @@ def _start_shared_zygote(tasks: Sequence[AuditTask]) -> Any:
     first = tasks[0]
     if first.audit_fn is not None or not first.options.get("execute") or not first.options.get("sandbox"):
         return None
-    from auditor.sandbox import SandboxPolicy
+    from auditor.pipeline import sandbox_policy
     from auditor.zygote import SharedZygote
 
-    spec = first.assignment if first.assignment != "auto" and os.path.isfile(first.assignment) else None
-    return SharedZygote(SandboxPolicy(hide_paths=(spec,) if spec else ()))
+    return SharedZygote(sandbox_policy(first.assignment if first.assignment != "auto" else None))
 
 
 def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:

@@ -313,7 +313,8 @@ class _Run:
         """Cap stdout/stderr writes per cell inside the kernel (a courtesy: the grader-side
         cap and the ZMQ message cap hold even if the student removes it), and pin the kernel's
         message packer to the json.dumps it has before any student code runs."""
-        msg_id = kc.execute(_OUTPUT_CAP_CODE % (CELL_OUTPUT_CAP + 4096), silent=True,
+        code = _OUTPUT_CAP_CODE % {"limit": CELL_OUTPUT_CAP + 4096, "marker": _CUT_MARKER}
+        msg_id = kc.execute(code, silent=True,
                             store_history=False, allow_stdin=False)
         try:
             await kc._async_recv_reply(msg_id, timeout=10)
@@ -510,7 +511,7 @@ class _Run:
 
 _CUT_MARKER = "[auditor: output cut]"
 _OUTPUT_CAP_CODE = r'''
-def __auditor_cap(limit):
+def __auditor_cap(limit, marker):
     import sys
     state = {"n": 0, "cut": False}
     def install():
@@ -526,7 +527,7 @@ def __auditor_cap(limit):
                     return _original(text)
                 if not state["cut"]:
                     state["cut"] = True
-                    _original(text[: max(0, limit - n)] + "\n[auditor: output cut]\n")
+                    _original(text[: max(0, limit - n)] + "\n" + marker + "\n")
                 return len(text)
             write._auditor_cap = True
             stream.write = write
@@ -541,7 +542,7 @@ def __auditor_cap(limit):
     if hasattr(type(get_ipython()), "_tee"):
         import contextlib
         get_ipython()._tee = lambda channel: contextlib.nullcontext()
-__auditor_cap(%d)
+__auditor_cap(%(limit)d, %(marker)r)
 del __auditor_cap
 
 def __auditor_pin_packer():

@@ -190,9 +190,17 @@ def _execute(nb: ParsedNotebook, spec: AssignmentSpec | None, ext: Extraction, *
     from auditor.sandbox import SandboxPolicy
 
     fetch = fetch_points(spec, ext) if spec else {}
-    hidden = tuple(p for p in ([spec.path] if spec else []) if os.path.isfile(p))
-    policy = SandboxPolicy(hide_paths=hidden) if sandbox else SandboxPolicy(enabled=False)
+    policy = sandbox_policy(spec.path if spec else None) if sandbox else SandboxPolicy(enabled=False)
     return execute_notebook(nb, fetch=fetch, timeout_cell=timeout_cell, timeout_total=timeout_total, sandbox=policy)
+
+
+def sandbox_policy(spec_path: str | None) -> "SandboxPolicy":
+    """The sandbox an audit runs a submission in: the default limits, the spec file hidden.
+    (A batch starts its shared warm-kernel zygote for exactly this policy.)"""
+    from auditor.sandbox import SandboxPolicy
+
+    hidden = tuple(p for p in ([spec_path] if spec_path else []) if os.path.isfile(p))
+    return SandboxPolicy(hide_paths=hidden)
 
 
 def _failed(path: str, message: str, kind: str, sha: str = "") -> AuditResult:

@@ -495,26 +495,30 @@ class Sandbox:
 
     # -- the end ----------------------------------------------------------------------------
     def kill_all(self) -> None:
-        """SIGKILL everything this kernel started that may still live (cgroup, sandbox uid)."""
+        """SIGKILL everything this kernel started that may still live (cgroup, sandbox uid),
+        until nothing is left (at most 5 s)."""
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            pids: set[int] = set()
-            if self.cgroup is not None:
-                try:
-                    pids.update(int(x) for x in (self.cgroup / "cgroup.procs").read_text().split())
-                except OSError:
-                    pass
-            if self.uid is not None:
-                pids.update(_pids_of_uid(self.uid))
-            pids.discard(os.getpid())
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+        while time.monotonic() < deadline and self.signal_kill():
             time.sleep(0.005)
+
+    def signal_kill(self, by_uid: bool = True) -> bool:
+        """SIGKILL, once, every process in the kernel's cgroup (and, with ``by_uid``, every
+        process of its uid); True when there was any."""
+        pids: set[int] = set()
+        if self.cgroup is not None:
+            try:
+                pids.update(int(x) for x in (self.cgroup / "cgroup.procs").read_text().split())
+            except (OSError, ValueError):
+                pass
+        if by_uid and self.uid is not None:
+            pids.update(_pids_of_uid(self.uid))
+        pids.discard(os.getpid())
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        return bool(pids)
 
     def close(self) -> None:
         if self._closed:

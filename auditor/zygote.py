@@ -368,19 +368,10 @@ class WarmKernelProcess:
     def signal_kill(self) -> None:
         """SIGKILL everything in the kernel's cgroup once, without waiting: killing the
         namespace's pid 1 ends every process in it, and the zygote reports when it is gone."""
-        cg = self.sandbox.cgroup
-        if cg is None:
+        if self.sandbox.cgroup is None:
             self.kill_tree()
-            return
-        try:
-            pids = [int(p) for p in (cg / "cgroup.procs").read_text().split()]
-        except (OSError, ValueError):
-            pids = []
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        else:
+            self.sandbox.signal_kill(by_uid=False)
 
     def close(self) -> None:
         if self.reaping:
