@@ -474,7 +474,9 @@ def _record(s: _Submission, payload: Mapping[str, Any], *, cache: ResultCache | 
 FORKSERVER_PRELOAD = ["torch", "auditor.pipeline", "auditor.report_html", "auditor.execution", "auditor.claims",
                       # what the checks' first shape computation on the meta device imports (with
                       # sympy), and the IPython syntax reader the tamper check uses
-                      "torch._dynamo", "IPython.core.inputtransformer2"]
+                      "torch._dynamo", "IPython.core.inputtransformer2",
+                      # last: every worker's first-audit work, done once here (see the module)
+                      "auditor.worker_warmup"]
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -549,6 +551,13 @@ def _run_local(
         return
     pending = deque(todo)
     inflight: dict[cf.Future, tuple[_Submission, AuditTask]] = {}
+    # the fork server's imports (torch, the pipeline, the warm-up) are the longest part of the
+    # start: begin them now, alongside the zygote's, not at the first submit
+    ctx = _mp_context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
     shared = _start_shared_zygote([t for _, t in todo])
     zygote_file = shared.path if shared is not None else None
     try:
@@ -564,17 +573,22 @@ def _drive_pool(pending: deque[tuple[_Submission, AuditTask]],
                 zygote_file: str | None) -> None:
     pool = _new_pool(min(jobs, len(pending)), zygote_file)
     idle_breaks = 0
+
+    def top_up() -> bool:
+        """Submit pending tasks until ``jobs`` are in flight; False when the pool is broken."""
+        while pending and len(inflight) < jobs:
+            try:
+                fut = pool.submit(_run_task, pending[0][1])
+            except BrokenProcessPool:  # a worker died since the last look
+                return False
+            inflight[fut] = pending.popleft()
+        return True
+
     try:
         while pending or inflight:
-            broken = False
-            while pending and len(inflight) < jobs:
-                try:
-                    fut = pool.submit(_run_task, pending[0][1])
-                except BrokenProcessPool:  # a worker died since the last look
-                    broken = True
-                    break
-                inflight[fut] = pending.popleft()
+            broken = not top_up()
             suspects: list[tuple[_Submission, AuditTask]] = []
+            finished: list[tuple[_Submission, dict[str, Any]]] = []
             if not broken:
                 done, _ = cf.wait(list(inflight), return_when=cf.FIRST_COMPLETED)
                 for fut in done:
@@ -587,7 +601,12 @@ def _drive_pool(pending: deque[tuple[_Submission, AuditTask]],
                         continue
                     except Exception as exc:  # pickling and the like: ours, recorded, batch goes on
                         payload = _crash_payload(t, f"internal error: {type(exc).__name__}: {exc}"[:500])
-                    on_result(s, payload)
+                    finished.append((s, payload))
+                # the freed workers get their next task before the results are written (the
+                # report files and cache entry of one result take the parent a few ms)
+                broken = broken or not top_up()
+            for s, payload in finished:
+                on_result(s, payload)
             if broken:
                 # the pool is dead: everything still in flight failed with it
                 suspects.extend(inflight.values())

@@ -36,7 +36,8 @@ def shingles(text: str, n: int = N) -> frozenset[int]:
     """The text's word n-grams, each as the hash of its words (one process compares them: the
     hash is stable there; a collision of two 64-bit hashes does not happen in a class)."""
     w = words(text)
-    return frozenset(hash(tuple(w[i : i + n])) for i in range(len(w) - n + 1))
+    # zip of n shifted views yields each n-gram as a tuple, built in C
+    return frozenset(map(hash, zip(*(w[i:] for i in range(n)))))
 
 
 @dataclass(frozen=True)
@@ -84,13 +85,16 @@ def find_copied_pairs(
         for sid, qs in per_sub.items():
             if qid in qs:
                 sizes[sid][qid] = len(qs[qid] - common)
+        # shingles held by the same submissions count once per pair together (copies of one
+        # text share nearly all their shingles: one group instead of one pass per shingle)
+        holders: dict[tuple[str, ...], int] = defaultdict(int)
         for g, subs in df.items():
-            if len(subs) < 2 or g in common:
-                continue
-            subs_sorted = sorted(subs)
+            if len(subs) >= 2 and g not in common:
+                holders[tuple(sorted(subs))] += 1
+        for subs_sorted, count in holders.items():
             for i, a in enumerate(subs_sorted):
                 for b in subs_sorted[i + 1 :]:
-                    shared[(a, b)][qid] += 1
+                    shared[(a, b)][qid] += count
 
     pairs: list[CopiedPair] = []
     for (a, b), by_q in shared.items():

@@ -53,7 +53,9 @@ from auditor.sandbox import (Sandbox, SandboxPolicy, _is_under, _python_keep_pat
 PRELOAD = ("numpy", "torch", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger",
            "ipykernel.zmqshell", "ipykernel.comm", "jupyter_client.session",
            # what a kernel's start-up imports next (a fork then finds them loaded)
-           "IPython.core.completerlib", "faulthandler", "tornado.platform.asyncio")
+           "IPython.core.completerlib", "faulthandler", "tornado.platform.asyncio",
+           # the connection file's loader imports psutil to list the interfaces (20 ms a kernel)
+           "psutil", "jupyter_client.localinterfaces")
 #: ipykernel options for every kernel, warm or cold: no history database (a sqlite file and a
 #: saving thread per kernel for a history nobody reads; In/Out still work in memory)
 KERNEL_ARGS = ("--HistoryManager.enabled=False",)

@@ -8,8 +8,9 @@ survivors are scaled by 1/((1-p1)(1-p2)) = 1/(1-q), the same scaling ``nn.Dropou
 Method: the closed form from the spec's ``p1``, ``p2``, confirmed by Monte Carlo: 200 000 ones
 through ``nn.Dropout(p1)`` then ``nn.Dropout(p2)`` in training mode (seed 0); the zero fraction
 must be within 0.005 of q (about 5 standard errors). The claimed formula (claim.extra
-"formula", in p1/p2) is checked for equivalence with sympy (simplify(claimed - truth) == 0)
-after a safe parse (no eval); the claimed value numerically. So the report can say "formula
+"formula", in p1/p2) is checked for equivalence with sympy after a safe parse (no eval): claimed - truth is
+identically zero (exact: non-zero at a rational point -> different; expands to 0, or
+simplify gives 0 -> equal); the claimed value numerically. So the report can say "formula
 right, arithmetic wrong".
 
 Tolerance: |claimed q - q| <= 0.005.

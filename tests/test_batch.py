@@ -272,3 +272,27 @@ def test_nbgrader_layout_ids_and_identical_copies(tmp_path):
         assert e["file"] in (tmp_path / "out" / e["html"]).read_text()
     rows = list(csv.DictReader((tmp_path / "out" / "grades.csv").open(encoding="utf-8")))
     assert [(r["student_id"], r["total"]) for r in rows] == [("s001", "1"), ("s002", "1")]
+
+
+def test_freed_workers_get_their_next_task_before_results_are_written(tmp_path):
+    """The parent writes a result's report files and cache entry only after the worker that
+    produced it has its next task (a worker never waits on the parent's writing)."""
+    from collections import deque
+
+    from auditor.batch import AuditTask, _drive_pool, _Submission
+
+    subs = [make_notebook(tmp_path / "s" / f"n{i}.ipynb", f"ANSWER cnns/3: {100 + i}") for i in range(7)]
+    pending = deque((_Submission(path=p, relpath=p.name, id=p.stem, student_id=p.stem, id_matched=True),
+                     AuditTask(display=p.name, path=str(p), audit_fn=fake_audit)) for p in subs)
+    inflight: dict = {}
+    seen = []
+
+    def on_result(s, payload):
+        assert payload["result"]["notebook"] == s.relpath
+        seen.append((len(pending), len(inflight)))
+
+    _drive_pool(pending, inflight, on_result, jobs=2, zygote_file=None)
+    assert len(seen) == 7 and not pending and not inflight
+    # whenever work was still waiting, both workers already had a task when a result was written
+    assert [in_flight for waiting, in_flight in seen if waiting] == [2] * sum(1 for w, _ in seen if w)
+    assert sum(1 for w, _ in seen if w) >= 3

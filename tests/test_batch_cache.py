@@ -31,3 +31,20 @@ def test_round_trip_and_damaged_entries(tmp_path):
     cache.path_for(other).parent.mkdir(parents=True, exist_ok=True)
     cache.path_for(other).write_text(f'{{"key": "{key}", "value": {{}}}}', encoding="utf-8")  # wrong key inside
     assert cache.get(other) is None
+
+
+def test_json_lines_text_is_json_with_one_line_per_key_and_list_item():
+    import json
+
+    from auditor.result_cache import json_lines_text
+
+    data = {"totals": {"pass": 3}, "submissions": [{"id": "a", "note": "é <b>"}, {"id": "b"}], "empty": [],
+            "nan": float("nan")}
+    text = json_lines_text(data)
+    back = json.loads(text)
+    assert back["submissions"] == data["submissions"] and back["empty"] == [] and back["nan"] != back["nan"]
+    lines = text.splitlines()
+    assert lines[0] == "{" and lines[-1] == "}"
+    assert ' "totals": {"pass": 3},' in lines
+    assert '  {"id": "a", "note": "é <b>"},' in lines and '  {"id": "b"}' in lines
+    assert json.loads(json_lines_text([1, 2])) == [1, 2] and json.loads(json_lines_text({})) == {}

@@ -70,3 +70,20 @@ def test_monte_carlo_confirms_closed_form():
 def test_other_probabilities():
     out = _run(0.5, p1=0.5, p2=0.0)
     assert out.status is Status.PASS and out.expected == pytest.approx(0.5)
+
+
+def test_formula_equivalence_is_exact_in_each_step():
+    from checks.engines.formula import equivalent, parse_formula
+
+    def eq(a, b):
+        return equivalent(parse_formula(a, ["p1", "p2"]), parse_formula(b, ["p1", "p2"]))
+
+    truth = "1-(1-p1)*(1-p2)"
+    assert eq("p1 + p2 - p1*p2", truth)                 # expands to the same polynomial
+    assert eq("p1 + (1-p1)*p2", truth)
+    assert not eq("p1 + p2", truth)                     # non-zero at a rational point
+    assert not eq("(1-p1)*(1-p2)", truth)
+    assert not eq("p1 + p2 - p1*p2 + p1**9/10**12", truth)   # differs only by a tiny term: still different
+    # equal as rational functions, not as polynomials: simplify decides
+    assert eq("(p1**2 - p2**2)/(p1 - p2)", "p1 + p2")
+    assert not eq("(p1**2 - p2**2)/(p1 + p2)", "p1 + p2")

@@ -55,3 +55,35 @@ def test_answers_from_results_prefers_full_text():
     res = {"questions": [{"id": "q1", "answer_excerpt": "short", "answer_text": "the full text"},
                          {"id": "q2", "answer_excerpt": "only excerpt"}, {"id": "q3", "answer_excerpt": ""}]}
     assert answers_from_results([("s", res)]) == {"s": {"q1": "the full text", "q2": "only excerpt"}}
+
+
+def _brute_force_shared(answers, n=8):
+    """Reference: shared shingles per pair, by set intersection per question (no index)."""
+    sh = {sid: {q: shingles(t, n) for q, t in qs.items()} for sid, qs in answers.items()}
+    out = {}
+    ids = sorted(sh)
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            total = sum(len(sh[a][q] & sh[b].get(q, frozenset())) for q in sh[a])
+            if total:
+                out[(a, b)] = total
+    return out
+
+
+def test_shared_counts_match_a_brute_force_count_with_several_copies_of_one_text():
+    # three exact copies, one partial copy, one unrelated: shingles held by the same submissions
+    # are counted together; the counts must equal plain set intersections
+    partial = " ".join(words(BASE)[:14]) + " then something else follows in this answer of its own making"
+    answers = {
+        "a": {"gan/1": BASE, "gan/2": OTHER},
+        "b": {"gan/1": BASE, "gan/2": OTHER},
+        "c": {"gan/1": BASE, "gan/2": OTHER},
+        "d": {"gan/1": partial, "gan/2": "nothing copied here at all, this is written by the student alone"},
+        "e": {"gan/1": TEMPLATE, "gan/2": OTHER[::-1]},
+    }
+    expected = _brute_force_shared(answers)
+    got = {(p.a, p.b): p.shared for p in find_copied_pairs(answers, min_containment=0.0, min_shared=1,
+                                                             max_share=1.0, min_common=10)}
+    assert got == expected
+    assert got[("a", "b")] == got[("a", "c")] == got[("b", "c")] == len(shingles(BASE)) + len(shingles(OTHER))
+    assert ("a", "d") in got and got[("a", "d")] == len(shingles(BASE) & shingles(partial))

@@ -8,6 +8,7 @@ the allowed symbol names, parentheses, + - * / ** and unary minus; anything else
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from typing import Iterable
 
 import sympy
@@ -58,6 +59,28 @@ def _convert(node: ast.expr, allowed: dict[str, sympy.Symbol]) -> sympy.Expr:
     raise FormulaError(f"unsupported part of the formula: {ast.dump(node)[:60]}")
 
 
+#: exact rational points at which a difference is evaluated before any simplification
+_PROBES = ((sympy.Rational(1, 3), sympy.Rational(2, 7), sympy.Rational(5, 11)),
+           (sympy.Rational(3, 13), sympy.Rational(4, 9), sympy.Rational(1, 17)))
+
+
+@lru_cache(maxsize=1024)
 def equivalent(a: sympy.Expr, b: sympy.Expr) -> bool:
-    """True when ``a - b`` simplifies to zero."""
-    return sympy.simplify(a - b) == 0
+    """True when ``a - b`` is identically zero (sympy expressions are hashable: a class's
+    repeated answers are decided once).
+
+    Exact, in three steps, cheapest first: ``a - b`` evaluated at rational points in exact
+    arithmetic; a value that is definitely non-zero proves them different.  Otherwise, ``a - b``
+    expanding to 0 proves them equal (polynomials); otherwise ``simplify(a - b) == 0`` decides.
+    """
+    diff = a - b
+    free = sorted(diff.free_symbols, key=str)
+    for probe in _PROBES:
+        if len(free) > len(probe):
+            break
+        value = diff.subs(dict(zip(free, probe)))
+        if value.is_number and value.is_finite and value.is_zero is False:
+            return False
+    if sympy.expand(diff) == 0:
+        return True
+    return sympy.simplify(diff) == 0

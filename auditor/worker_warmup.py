@@ -1,0 +1,72 @@
+"""Warm-up of a batch's fork server: what every audit worker would otherwise do on its own.
+
+Imported once (``auditor.batch.FORKSERVER_PRELOAD``) by the fork server that multiprocessing
+forks the batch's workers from, after torch and the pipeline are imported.  Each step below is
+work the first audits of *every* worker repeated, done here once per batch and inherited by
+every worker through the fork:
+
+- math libraries limited to one thread (the workers' setting; torch's thread pool is never
+  started before the fork);
+- the installed checks found and loaded, the shipped specs parsed;
+- the submission-independent demonstrations run (their verdicts are the same in every worker);
+- nbformat's schema validators compiled for every v4 minor version (about 50 ms each);
+- the lazy imports of sympy's simplification, the markdown parsers and the report template.
+
+A step that fails is skipped (the worker then does it itself, as without the warm-up): an
+exception here would kill the fork server and, with it, the batch.  No submission is read here.
+"""
+from __future__ import annotations
+
+
+def _steps() -> list:
+    def threads() -> None:
+        import torch
+
+        torch.set_num_threads(1)
+
+    def checks() -> None:
+        from auditor.plugins import default_registry
+        from auditor.spec import shipped_specs
+
+        default_registry()
+        shipped_specs()
+
+    def demonstrations() -> None:
+        from checks.demonstrations import registry
+
+        for name in registry.names():
+            registry.run_demonstration(name)
+
+    def validators() -> None:
+        from nbformat.validator import get_validator
+
+        for minor in range(6):
+            get_validator(version=4, version_minor=minor)
+
+    def lazy_imports() -> None:
+        import sympy
+
+        from auditor.markdown_blocks import parse_blocks
+        from auditor.report_html import _environment, render_markdown_safe
+
+        p, q = sympy.symbols("p q")
+        sympy.simplify((1 - p) * (1 - q) - (1 - p - q + p * q))
+        parse_blocks("# warm-up\n\n1. item *text*")
+        render_markdown_safe("warm-up *text*")
+        _environment().get_template("report.html.j2")
+
+    return [threads, checks, demonstrations, validators, lazy_imports]
+
+
+def warm_up() -> list[str]:
+    """Run every step; returns the ones that failed, each with its error (for tests and logs)."""
+    failed = []
+    for step in _steps():
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - best effort, see the module docstring
+            failed.append(f"{step.__name__}: {type(exc).__name__}: {exc}")
+    return failed
+
+
+FAILED = warm_up()

@@ -1,0 +1,44 @@
+"""The batch fork server's warm-up: every step runs, and its results are what workers inherit."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from auditor.batch import FORKSERVER_PRELOAD
+
+
+def test_warm_up_is_preloaded_last_and_every_step_succeeds():
+    assert FORKSERVER_PRELOAD[-1] == "auditor.worker_warmup"
+    # a fresh interpreter, as the fork server is: nothing imported or cached before
+    code = (
+        "import torch\n"
+        "import auditor.worker_warmup as w\n"
+        "from checks.demonstrations import registry\n"
+        "from nbformat.validator import get_validator\n"
+        "from auditor.plugins import default_registry\n"
+        "assert w.FAILED == [], w.FAILED\n"
+        "assert torch.get_num_threads() == 1\n"
+        "assert registry.run_demonstration.cache_info().currsize == len(registry.names()) > 0\n"
+        "assert default_registry.cache_info().currsize == 1\n"
+        "assert get_validator.cache_info().currsize >= 6 if hasattr(get_validator, 'cache_info') else True\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().endswith("ok")
+
+
+def test_a_failing_step_is_reported_and_skipped(monkeypatch):
+    import auditor.worker_warmup as w
+
+    calls = []
+
+    def boom():
+        raise RuntimeError("no such thing")
+
+    def fine():
+        calls.append("fine")
+
+    monkeypatch.setattr(w, "_steps", lambda: [boom, fine])
+    assert w.warm_up() == ["boom: RuntimeError: no such thing"]
+    assert calls == ["fine"]
