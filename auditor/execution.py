@@ -43,8 +43,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from auditor import kernel_values
 from auditor.models import CellError, ExecStatus, ExecutionResult, ParsedNotebook, freeze
 from auditor.sandbox import Sandbox, SandboxPolicy
-from auditor.zygote import (KERNEL_ARGS, WarmKernelProcess, Zygote, ZygoteProvisioner, ZygoteUnavailable, get_zygote,
-                            reap_in_background)
+from auditor.zygote import (KERNEL_ARGS, MALLOC_TUNABLES, WarmKernelProcess, Zygote, ZygoteProvisioner,
+                            ZygoteUnavailable, get_zygote, reap_in_background)
 
 CELL_OUTPUT_CAP = 1 * 1024 * 1024          # characters of output kept per cell
 TOTAL_OUTPUT_CAP = 16 * 1024 * 1024        # characters of output kept for the notebook
@@ -262,6 +262,8 @@ class _Run:
                              output_cap_chars={"cell": CELL_OUTPUT_CAP, "total": TOTAL_OUTPUT_CAP})
             if zygote is not None:
                 isolation.update(WARM_ISOLATION)
+                if zygote.hugepages:
+                    isolation["allocator"] = f"glibc malloc on transparent huge pages (GLIBC_TUNABLES={MALLOC_TUNABLES})"
             else:
                 isolation["kernel"] = "cold start" + (f" (warm path not used: {why_cold})"
                                                       if self.warm else "")

@@ -164,3 +164,39 @@ def test_a_worker_told_the_shared_zygote_could_not_start_says_why(tmp_path, monk
     r = execute_notebook(_nb("x = 2"), fetch=["x"], sandbox=policy, warm=True)
     assert r.values["x"] == 2
     assert "warm path not used: no bwrap on the grading host" in r.isolation["kernel"]
+
+
+def _thp_available() -> bool:
+    try:
+        return "[never]" not in Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text()
+    except OSError:
+        return False
+
+
+_HUGE = ("import ctypes\n"                         # 48 MiB from malloc itself (numpy madvises on its own)
+         "libc = ctypes.CDLL(None)\nlibc.malloc.restype = ctypes.c_void_p\n"
+         "p = libc.malloc(48 * 2**20)\nctypes.memset(p, 1, 48 * 2**20)\n"
+         "huge_kib = int([l for l in open('/proc/self/smaps_rollup') if l.startswith('AnonHugePages')][0].split()[1])\n"
+         "import os\ntunables = os.environ.get('GLIBC_TUNABLES')\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("setting", ["1", "0"])
+def test_warm_kernels_malloc_on_huge_pages_unless_turned_off(monkeypatch, setting):
+    why = warm_unavailable(SandboxPolicy(), sys.executable)
+    if why:
+        pytest.skip("warm path unavailable here: " + why)
+    if not _thp_available():
+        pytest.skip("transparent huge pages are off on this machine")
+    monkeypatch.setenv("AUDITOR_KERNEL_HUGEPAGES", setting)
+    r = execute_notebook(_nb(_HUGE), fetch=["huge_kib", "tunables"], warm=True, timeout_cell=30, timeout_total=60)
+    assert r.status is ExecStatus.OK, r.message
+    assert r.isolation["kernel"].startswith("warm")
+    # the setting lives in the kernel's allocator, not in the student's environment
+    assert r.values["tunables"] is None
+    if setting == "1":
+        assert r.values["huge_kib"] >= 2048
+        assert "huge pages" in r.isolation["allocator"]
+    else:
+        assert r.values["huge_kib"] == 0
+        assert "allocator" not in r.isolation
