@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from auditor import copy_detection
 from auditor.result_cache import ResultCache, cache_key, code_fingerprint, write_json_atomic, write_text_atomic
 
 #: environment every worker (and so every kernel it starts) runs with: one math thread per job.
@@ -415,6 +416,8 @@ def run_batch(
     def on_result(s: _Submission, payload: dict[str, Any]) -> None:
         _record(s, payload, cache=cache, out=out)
         bar.advance(s)
+        if s.result is not None and not s.result.get("error"):
+            copy_detection.prepare(s.result)      # the class report's copy check, a share at a time
 
     try:
         with bar:

@@ -22,7 +22,8 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from functools import lru_cache
+from typing import Any, Iterable, Mapping
 
 N = 8
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -32,9 +33,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+@lru_cache(maxsize=1 << 16)
 def shingles(text: str, n: int = N) -> frozenset[int]:
     """The text's word n-grams, each as the hash of its words (one process compares them: the
-    hash is stable there; a collision of two 64-bit hashes does not happen in a class)."""
+    hash is stable there; a collision of two 64-bit hashes does not happen in a class).
+    Memoised: a batch computes them as each result arrives (:func:`prepare`), not all at the end."""
     w = words(text)
     # zip of n shifted views yields each n-gram as a tuple, built in C
     return frozenset(map(hash, zip(*(w[i:] for i in range(n)))))
@@ -128,6 +131,13 @@ def find_copied_pairs(
         )
     pairs.sort(key=lambda p: (-p.overlap, -p.shared, p.a, p.b))
     return pairs
+
+
+def prepare(result: Mapping[str, Any]) -> None:
+    """Compute the shingles of one result's answers now (memoised for :func:`find_copied_pairs`):
+    a batch calls it as each result comes in, while the workers run, instead of at the end."""
+    for text in answers_from_results([("", result)]).get("", {}).values():
+        shingles(text, N)      # called as find_copied_pairs calls it: the same memo key
 
 
 def answers_from_results(results: Iterable[tuple[str, Mapping]]) -> dict[str, dict[str, str]]:

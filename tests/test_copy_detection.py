@@ -87,3 +87,18 @@ def test_shared_counts_match_a_brute_force_count_with_several_copies_of_one_text
     assert got == expected
     assert got[("a", "b")] == got[("a", "c")] == got[("b", "c")] == len(shingles(BASE)) + len(shingles(OTHER))
     assert ("a", "d") in got and got[("a", "d")] == len(shingles(BASE) & shingles(partial))
+
+
+def test_prepare_computes_a_results_shingles_ahead_and_changes_nothing():
+    result = {"questions": [{"id": "gan/1", "answer_text": BASE + " prepared ahead"},
+                            {"id": "gan/2", "answer_excerpt": OTHER + " prepared too"}, {"id": "gan/3"}]}
+    shingles.cache_clear()
+    from auditor.copy_detection import prepare
+
+    prepare(result)
+    assert shingles.cache_info().currsize == 2
+    before = shingles.cache_info().hits
+    answers = answers_from_results([("s1", result), ("s2", result)])
+    pairs = find_copied_pairs(answers)
+    assert shingles.cache_info().hits >= before + 4      # both submissions' texts came from the memo
+    assert [(p.a, p.b, p.overlap) for p in pairs] == [("s1", "s2", 1.0)]
