@@ -60,10 +60,12 @@ PRELOAD = ("numpy", "torch", "IPython", "ipykernel.kernelapp", "ipykernel.ipkern
 #: saving thread per kernel for a history nobody reads; In/Out still work in memory)
 KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 #: glibc's malloc on transparent huge pages (madvise) in the zygote, hence in every kernel forked
-#: from it: a large allocation (a tensor) is faulted in 2 MiB at a time instead of 4 KiB, so the
-#: students' own cells spend far less time in page faults (here their cells ran 15-25 % faster),
-#: and a fork copies fewer page-table entries.  Ignored by a glibc before 2.35 and by other libcs;
-#: ``AUDITOR_KERNEL_HUGEPAGES=0`` turns it off.
+#: from it: the heap the zygote grew while importing torch is on huge pages, a fork copies fewer
+#: page-table entries, and the students' cells spend less time in page faults (here the class's
+#: cells ran 10-20 % faster inside the batch).  Only for forked kernels: a kernel *started* with
+#: this setting ran the same cells about 1.8x slower here (each fresh large allocation zeroes
+#: 2 MiB pages), so cold kernels keep glibc's defaults.  Ignored by a glibc before 2.35 and by
+#: other libcs; ``AUDITOR_KERNEL_HUGEPAGES=0`` turns it off.
 MALLOC_TUNABLES = "glibc.malloc.hugetlb=1"
 READY_TIMEOUT = 90.0
 STALE_AFTER_S = 120.0        # a zygote directory untouched this long, with nobody alive in it, is litter
