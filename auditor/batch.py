@@ -416,8 +416,8 @@ def run_batch(
     def on_result(s: _Submission, payload: dict[str, Any]) -> None:
         _record(s, payload, cache=cache, out=out)
         bar.advance(s)
-        if s.result is not None and not s.result.get("error"):
-            copy_detection.prepare(s.result)      # the class report's copy check, a share at a time
+        if s.status == STATUS_AUDITED:            # the submissions the class report compares
+            copy_detection.prepare(s.result)      # its copy check, a share at a time
 
     try:
         with bar:

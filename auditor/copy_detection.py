@@ -136,22 +136,21 @@ def find_copied_pairs(
 def prepare(result: Mapping[str, Any]) -> None:
     """Compute the shingles of one result's answers now (memoised for :func:`find_copied_pairs`):
     a batch calls it as each result comes in, while the workers run, instead of at the end."""
-    for text in answers_from_results([("", result)]).get("", {}).values():
+    for text in answer_texts(result).values():
         shingles(text, N)      # called as find_copied_pairs calls it: the same memo key
 
 
-def answers_from_results(results: Iterable[tuple[str, Mapping]]) -> dict[str, dict[str, str]]:
-    """submission id -> question id -> answer text, from JSON result dicts.
+def answer_texts(result: Mapping[str, Any]) -> dict[str, str]:
+    """question id -> answer text of one JSON result dict: each question's full answer text
+    (``answer_text``) when the result carries it, else its ``answer_excerpt``."""
+    qs: dict[str, str] = {}
+    for q in result.get("questions", []) or []:
+        text = q.get("answer_text") or q.get("answer_excerpt") or ""
+        if text:
+            qs[q["id"]] = text
+    return qs
 
-    Uses each question's full answer text (``answer_text``) when the result carries it, else its
-    ``answer_excerpt``.
-    """
-    out: dict[str, dict[str, str]] = {}
-    for sid, result in results:
-        qs: dict[str, str] = {}
-        for q in result.get("questions", []) or []:
-            text = q.get("answer_text") or q.get("answer_excerpt") or ""
-            if text:
-                qs[q["id"]] = text
-        out[sid] = qs
-    return out
+
+def answers_from_results(results: Iterable[tuple[str, Mapping]]) -> dict[str, dict[str, str]]:
+    """submission id -> question id -> answer text, from JSON result dicts (:func:`answer_texts`)."""
+    return {sid: answer_texts(result) for sid, result in results}

@@ -546,7 +546,7 @@ def get_zygote(policy: SandboxPolicy, python: str) -> Zygote:
     if why:
         raise ZygoteUnavailable(why)
     key = _key(policy, python)
-    hidden = key[1]
+    _, hidden, _, hugepages = key
     with _LOCK:
         got = _ZYGOTES.get(key)
         if isinstance(got, Zygote) and got.user != os.getpid():
@@ -565,7 +565,7 @@ def get_zygote(policy: SandboxPolicy, python: str) -> Zygote:
             _register_exit_hooks()
             sweep_stale_zygotes()
             try:
-                got = Zygote(python, hidden, policy.threads, hugepages=key[3])
+                got = Zygote(python, hidden, policy.threads, hugepages=hugepages)
             except (ZygoteUnavailable, OSError) as exc:
                 got = str(exc)
         _ZYGOTES[key] = got

@@ -96,7 +96,6 @@ class PeakMemory:
                     rss = p.memory_info().rss
                     name = p.name()
                     cmd = " ".join(p.cmdline())
-                    parent = p.ppid()
                 except self.psutil.Error:
                     continue
                 # auditor names its processes (auditor-worker, auditor-zygote, auditor-kernel)
@@ -173,7 +172,7 @@ def audit_overhead_ms(srcs: list[Path]) -> tuple[float, float]:
     proc = subprocess.run([sys.executable, __file__, "--audit-work", json.dumps([str(s) for s in srcs])],
                           capture_output=True, text=True, check=True)
     first, again = json.loads(proc.stdout.strip().splitlines()[-1])
-    return first, again
+    return float(first), float(again)
 
 
 def _audit_work(paths: list[str]) -> tuple[float, float]:
@@ -377,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{statistics.mean(r['execution']['duration_s'] for r in results):.2f} s")
     f.add_row("submissions by status", ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
     f.add_row("execution status", ", ".join(f"{k} {v}" for k, v in sorted(exec_statuses.items())))
-    rerun_s, redone = _rerun(work, args.jobs)
+    rerun_s, redone = _rerun(work, args.jobs, args.timeout)
     f.add_row("rerun of the same class", f"{rerun_s:.1f} s ({redone} audited again: internal errors are not cached)")
     con.print(f)
     if args.keep is None:
@@ -385,8 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _rerun(work: Path, jobs: int) -> tuple[float, int]:
-    wall, summary = run_ours(work / "class", work / "out", jobs, 600, progress=False)
+def _rerun(work: Path, jobs: int, timeout: float) -> tuple[float, int]:
+    """The first timed run again, same options (they are part of the cache key): all from cache."""
+    wall, summary = run_ours(work / "class", work / "out", jobs, timeout, progress=False)
     return wall, sum(1 for e in summary["submissions"] if not e.get("cached"))
 
 
