@@ -475,9 +475,8 @@ def _record(s: _Submission, payload: Mapping[str, Any], *, cache: ResultCache | 
 #: imported once in the fork server, so every worker (and a pool rebuilt after a crash) starts with
 #: torch and the pipeline already loaded instead of importing them again (seconds each)
 FORKSERVER_PRELOAD = ["torch", "auditor.pipeline", "auditor.report_html", "auditor.execution", "auditor.claims",
-                      # what the checks' first shape computation on the meta device imports (with
-                      # sympy), and the IPython syntax reader the tamper check uses
-                      "torch._dynamo", "IPython.core.inputtransformer2",
+                      # the IPython syntax reader the tamper check uses
+                      "IPython.core.inputtransformer2",
                       # last: every worker's first-audit work, done once here (see the module)
                       "auditor.worker_warmup"]
 

@@ -117,3 +117,20 @@ def test_builtins_do_not_iterate_tensors():
         TorchSnippet("x = torch.zeros(10**9)\ny = list(x)").value("y")
     with pytest.raises(UnsupportedCode):
         TorchSnippet("x = torch.zeros(10**9)\ny = [*x]").value("y")
+
+
+def test_meta_embedding_keeps_its_shape_checks_and_never_loads_dynamo():
+    # nn.Embedding's own init (normal_) on the meta device imports torch._dynamo, 0.7 s per process
+    # (every batch worker paid it); the interpreter hands it an empty meta weight instead
+    import subprocess
+    import sys
+    code = ("import sys\nfrom checks.engines.snippet_shape import snippet_shape\n"
+            "print(snippet_shape('e = nn.Embedding(10, embedding_dim=3, padding_idx=0)\\n"
+            "y = e(torch.zeros(4, 7, dtype=torch.long))', 'y'))\n"
+            "print('torch._dynamo' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["(4,", "7,", "3)", "False"]
+    with pytest.raises(UnsupportedCode, match="Embedding"):
+        TorchSnippet("e = nn.Embedding(10, 3, _weight=torch.zeros(2, 2))").value("e")
+    with pytest.raises(UnsupportedCode, match="Embedding"):
+        TorchSnippet("e = nn.Embedding(embedding_dim=3)").value("e")
