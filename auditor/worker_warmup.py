@@ -10,7 +10,13 @@ every worker through the fork:
 - the installed checks found and loaded, the shipped specs parsed;
 - the submission-independent demonstrations run (their verdicts are the same in every worker);
 - nbformat's schema validators compiled for every v4 minor version (about 50 ms each);
-- the lazy imports of sympy's simplification, the markdown parsers and the report template.
+- the lazy imports: sympy's simplification, torch's symbolic shapes, the markdown parsers,
+  the report template and the pipeline stages imported on first use;
+- last, everything the fork server now holds moved to the garbage collector's permanent
+  generation (``gc.freeze``): a worker's full collections then walk only what the worker made
+  since, not the few hundred thousand objects of torch, sympy and the pipeline (a full
+  collection in a worker took 162 ms before, 42 ms after), and they no longer copy the fork
+  server's pages into every worker by touching them.
 
 A step that fails is skipped (the worker then does it itself, as without the warm-up): an
 exception here would kill the fork server and, with it, the batch.  No submission is read here.
@@ -45,7 +51,15 @@ def _steps() -> list:
 
     def lazy_imports() -> None:
         import sympy
+        # torch imports this at its first torch._check, which most meta-device shapes run
+        import torch.fx.experimental.symbolic_shapes  # noqa: F401
 
+        # the pipeline's stages that it imports only when first needed
+        import auditor.report_writer  # noqa: F401
+        import auditor.result_json  # noqa: F401
+        import auditor.specless  # noqa: F401
+        import auditor.structure  # noqa: F401
+        import auditor.tamper  # noqa: F401
         from auditor.markdown_blocks import parse_blocks
         from auditor.report_html import _environment, render_markdown_safe
 
@@ -55,7 +69,13 @@ def _steps() -> list:
         render_markdown_safe("warm-up *text*")
         _environment().get_template("report.html.j2")
 
-    return [threads, checks, demonstrations, validators, lazy_imports]
+    def freeze_heap() -> None:
+        import gc
+
+        gc.collect()
+        gc.freeze()
+
+    return [threads, checks, demonstrations, validators, lazy_imports, freeze_heap]
 
 
 def warm_up() -> list[str]:

@@ -21,6 +21,8 @@ def test_warm_up_is_preloaded_last_and_every_step_succeeds():
         "assert default_registry.cache_info().currsize == 1\n"
         "from nbformat.validator import validators\n"
         "assert {key[2] for key in validators if key[1] == 4} >= set(range(6)), list(validators)\n"
+        "import gc\n"
+        "assert gc.get_freeze_count() > 100000, gc.get_freeze_count()\n"
         "print('ok')\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
