@@ -127,9 +127,11 @@ def test_meta_embedding_keeps_its_shape_checks_and_never_loads_dynamo():
     code = ("import sys\nfrom checks.engines.snippet_shape import snippet_shape\n"
             "print(snippet_shape('e = nn.Embedding(10, embedding_dim=3, padding_idx=0)\\n"
             "y = e(torch.zeros(4, 7, dtype=torch.long))', 'y'))\n"
+            "from checks.engines.torch_snippet import build_model\n"   # a CPU build's meta size probe too
+            "print(build_model('e = nn.Embedding(10, 3)', 'e', device='cpu').weight.device)\n"
             "print('torch._dynamo' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["(4,", "7,", "3)", "False"]
+    assert out == ["(4,", "7,", "3)", "cpu", "False"]
     with pytest.raises(UnsupportedCode, match="Embedding"):
         TorchSnippet("e = nn.Embedding(10, 3, _weight=torch.zeros(2, 2))").value("e")
     with pytest.raises(UnsupportedCode, match="Embedding"):

@@ -419,25 +419,28 @@ class TorchSnippet:
         kwargs.pop("device", None)
         takes_device = "device" in inspect.signature(cls.__init__).parameters
         try:
-            if takes_device and self.device != "meta":
-                probe = cls(*args, **kwargs, device="meta")
+            if not takes_device:
+                return cls(*args, **kwargs)
+            if self.device != "meta":
+                probe = _construct(cls, args, kwargs, "meta")
                 if parameter_count(probe) > MAX_CPU_PARAMETERS:
                     raise UnsupportedCode(f"{_where(node)}: {cls.__name__} is too large to build on the CPU")
-            if self.device == "meta" and cls is nn.Embedding and "_weight" not in kwargs:
-                kwargs["_weight"] = _meta_embedding_weight(args, kwargs)
-            return cls(*args, **kwargs, **({"device": self.device} if takes_device else {}))
+            return _construct(cls, args, kwargs, self.device)
         except UnsupportedCode:
             raise
         except Exception as exc:  # noqa: BLE001 - a constructor refusing its arguments
             raise UnsupportedCode(f"{_where(node)}: {cls.__name__}(...): {exc}") from None
 
 
-def _meta_embedding_weight(args: list[Any], kwargs: dict[str, Any]) -> torch.Tensor:
-    """The weight an ``nn.Embedding`` would make, given to it on the meta device: it would draw
-    its values with ``normal_``, whose meta implementation imports ``torch._dynamo`` (0.7 s of
-    CPU, once per process) to fill a tensor that holds no values anyway."""
-    bound = inspect.signature(nn.Embedding.__init__).bind(None, *args, **kwargs).arguments
-    return torch.empty((bound["num_embeddings"], bound["embedding_dim"]), device="meta")
+def _construct(cls: type[nn.Module], args: list[Any], kwargs: dict[str, Any], device: str) -> nn.Module:
+    """``cls(*args, **kwargs)`` on ``device``.  On the meta device an ``nn.Embedding`` gets an
+    empty meta weight of its shape: it would draw one with ``normal_``, whose meta implementation
+    imports ``torch._dynamo`` (0.7 s of CPU, once per process) to fill a tensor that holds no
+    values anyway."""
+    if device == "meta" and cls is nn.Embedding and "_weight" not in kwargs:
+        bound = inspect.signature(nn.Embedding.__init__).bind(None, *args, **kwargs).arguments
+        kwargs = {**kwargs, "_weight": torch.empty((bound["num_embeddings"], bound["embedding_dim"]), device="meta")}
+    return cls(*args, **kwargs, device=device)
 
 
 def _is_allowed_callable(func: Any) -> bool:
