@@ -127,7 +127,7 @@ class QuestionSpec:
 
     id: ``<section>/<n>`` or ``<section>/<n>.<k>`` (order in the template, see LABELING.md).
     phrases: short phrases that recognise the question's text (any one, case/space-insensitive).
-    claim: which kind of claim to read from the answer (see auditor.claims):
+    claim: which kind of claim to read from the answer (see auditor.claims.read):
         "number" | "probability" | "verdict" | "shape" | "cause" | "yesno" | "code" | None.
     check: entry-point name of the check that judges it ("answered" when None).
     params: the check's parameters (facts from the question, e.g. p1/p2, the CNN's code).

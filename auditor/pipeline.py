@@ -11,8 +11,8 @@ import traceback
 from typing import Any, Sequence
 
 from auditor import __version__
-from auditor.extraction import Extraction, extract
-from auditor.loading import InputError, load_notebook
+from auditor.extract.answers import Extraction, extract
+from auditor.load.notebook import InputError, load_notebook
 from auditor.models import (
     Answer,
     AssignmentSpec,
@@ -29,8 +29,8 @@ from auditor.models import (
     Status,
     freeze,
 )
-from auditor.spec import SpecError, shipped_specs, spec_from_argument
-from auditor.spec_match import match_spec
+from auditor.assignment.spec import SpecError, shipped_specs, spec_from_argument
+from auditor.assignment.match import match_spec
 
 EXCERPT_CHARS = 600
 
@@ -51,7 +51,7 @@ def resolve_assignment(nb: ParsedNotebook, assignment: Any, specs: Sequence[Assi
 def _read_claim(q: QuestionSpec, answer: Answer, parent: Answer | None = None) -> Claim | None:
     if not q.claim or not answer.answered:
         return None
-    from auditor.claims import read_claim
+    from auditor.claims.read import read_claim
 
     claim = read_claim(q.claim, answer, q)
     if not claim.readable and parent is not None and parent.answered and "paragraphs" in answer.note:
@@ -76,7 +76,7 @@ def _claimed_value(claim: Claim | None) -> Any:
 
 def _judge(q: QuestionSpec, answer: Answer, claim: Claim | None, nb: ParsedNotebook,
            ext: Extraction, execution: ExecutionResult) -> tuple[str, Outcome]:
-    from auditor.plugins import get_check, run_check
+    from auditor.judge.registry import get_check, run_check
 
     name = q.check or "answered"
     code_cell = ext.code_cells.get(q.parent or q.id)
@@ -103,7 +103,7 @@ def _judge(q: QuestionSpec, answer: Answer, claim: Claim | None, nb: ParsedNoteb
 def validate_spec(spec: AssignmentSpec) -> None:
     """Every question's check exists and gets the parameters it needs; demonstrations exist.
     Raises SpecError naming the spec, the question and the problem."""
-    from auditor.plugins import UnknownCheckError, get_check, missing_spec_params, unknown_spec_params
+    from auditor.judge.registry import UnknownCheckError, get_check, missing_spec_params, unknown_spec_params
     from checks.demonstrations.registry import names as demonstration_names
 
     problems: list[str] = []
@@ -186,8 +186,8 @@ def kernel_values_for(q: QuestionSpec, ext: Extraction, execution: ExecutionResu
 
 def _execute(nb: ParsedNotebook, spec: AssignmentSpec | None, ext: Extraction, *, timeout_cell: float,
              timeout_total: float, sandbox: bool) -> ExecutionResult:
-    from auditor.execution import execute_notebook
-    from auditor.sandbox import SandboxPolicy
+    from auditor.execute.run import execute_notebook
+    from auditor.execute.sandbox import SandboxPolicy
 
     fetch = fetch_points(spec, ext) if spec else {}
     policy = sandbox_policy(spec.path if spec else None) if sandbox else SandboxPolicy(enabled=False)
@@ -197,7 +197,7 @@ def _execute(nb: ParsedNotebook, spec: AssignmentSpec | None, ext: Extraction, *
 def sandbox_policy(spec_path: str | None) -> "SandboxPolicy":
     """The sandbox an audit runs a submission in: the default limits, the spec file hidden.
     (A batch starts its shared warm-kernel zygote for exactly this policy.)"""
-    from auditor.sandbox import SandboxPolicy
+    from auditor.execute.sandbox import SandboxPolicy
 
     hidden = tuple(p for p in ([spec_path] if spec_path else []) if os.path.isfile(p))
     return SandboxPolicy(hide_paths=hidden)
@@ -263,7 +263,7 @@ def _audit(nb: ParsedNotebook, match: SpecMatch, *, execute: bool, timeout_cell:
            sandbox: bool) -> AuditResult:
     spec = match.spec
     if spec is None:
-        from auditor.specless import infer_spec
+        from auditor.assignment.specless import infer_spec
 
         spec = infer_spec(nb)
     ext = extract(nb, spec)
@@ -285,7 +285,7 @@ def _audit(nb: ParsedNotebook, match: SpecMatch, *, execute: bool, timeout_cell:
             cell=e.cell,
         ))
     if match.spec is not None:
-        from auditor.tamper import detect_tampering
+        from auditor.judge.tamper import detect_tampering
 
         findings.extend(detect_tampering(nb, spec, ext.code_cells))
 

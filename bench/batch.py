@@ -166,7 +166,7 @@ def _ts(s: str) -> float:
 
 def audit_overhead_ms(srcs: list[Path]) -> tuple[float, float]:
     """(first audit of each distinct notebook, the same notebooks again) in ms per notebook,
-    measured in a fresh process warmed as a batch worker is (auditor.worker_warmup).  The first
+    measured in a fresh process warmed as a batch worker is (auditor.batch.warmup).  The first
     figure is the one a real class sees (no two submissions alike, so nothing of a student's
     own answers is memoised); the second shows what memoisation saves on repeated notebooks."""
     proc = subprocess.run([sys.executable, __file__, "--audit-work", json.dumps([str(s) for s in srcs])],
@@ -176,8 +176,8 @@ def audit_overhead_ms(srcs: list[Path]) -> tuple[float, float]:
 
 
 def _audit_work(paths: list[str]) -> tuple[float, float]:
-    import auditor.worker_warmup  # noqa: F401 - what the fork server does before the workers fork
-    from auditor.batch import _package  # what a worker does after the audit: JSON dict, JSON text, HTML
+    import auditor.batch.warmup  # noqa: F401 - what the fork server does before the workers fork
+    from auditor.batch.runner import _package  # what a worker does after the audit: JSON dict, JSON text, HTML
     from auditor.pipeline import audit
 
     _package(audit(paths[0], execute=False))  # one notebook to warm the process (as a worker's first)
@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     # 1. the floor
     print("measuring the floor (each distinct notebook once, torch preloaded, 1 thread) ...", file=sys.stderr)
     # glibc's default allocator, as in nbgrader's and nbmake's kernels.  (Our forked kernels malloc
-    # on huge pages, auditor.zygote.MALLOC_TUNABLES; a fresh kernel given that setting ran these
+    # on huge pages, auditor.execute.zygote.MALLOC_TUNABLES; a fresh kernel given that setting ran these
     # cells about 1.8x *slower* here, so it is no fair floor: see "cells inside the batch" below.)
     per_source = {s: cell_compute_seconds(s, timeout=args.timeout) for s in srcs}
     floor = sum(per_source[src] for _, src in cls) / cores

@@ -26,8 +26,8 @@ SEED = REPO.parent / "shared" / "corpus" / "notebooks" / \
 
 
 def _run(path: str, warm: bool) -> tuple[float, float, str, str]:
-    from auditor.execution import execute_notebook
-    from auditor.loading import load_notebook
+    from auditor.execute.run import execute_notebook
+    from auditor.load.notebook import load_notebook
 
     nb = load_notebook(path)
     t = time.monotonic()
@@ -41,8 +41,8 @@ def _worker_init() -> None:
 
 def _start_worker(warm: bool) -> int:
     if warm:
-        from auditor.sandbox import SandboxPolicy
-        from auditor.zygote import get_zygote
+        from auditor.execute.sandbox import SandboxPolicy
+        from auditor.execute.zygote import get_zygote
         get_zygote(SandboxPolicy(), sys.executable)
     time.sleep(0.5)         # so that each worker gets one of these
     return os.getpid()
@@ -71,8 +71,8 @@ def main() -> int:
     paths = args.notebooks or ([str(SEED)] if SEED.exists() else []) + \
         sorted(str(p) for p in (REPO / "notebooks" / "submissions").glob("*.ipynb"))
 
-    from auditor.sandbox import SandboxPolicy
-    from auditor.zygote import get_zygote
+    from auditor.execute.sandbox import SandboxPolicy
+    from auditor.execute.zygote import get_zygote
 
     t = time.monotonic()
     get_zygote(SandboxPolicy(), sys.executable)

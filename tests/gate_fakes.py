@@ -6,7 +6,7 @@ from typing import Iterable
 
 import nbformat
 
-from auditor.loading import InputError
+from auditor.load.notebook import InputError
 from auditor.models import (
     AssignmentSpec,
     AuditResult,

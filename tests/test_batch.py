@@ -23,16 +23,16 @@ import nbformat
 import psutil
 import pytest
 
-from auditor.batch import BatchUsageError, discover, run_batch, submission_ids
+from auditor.batch.runner import BatchUsageError, discover, run_batch, submission_ids
 from auditor.models import (AuditResult, ExecStatus, ExecutionResult, QuestionResult, SpecMatch, Status)
-from auditor.result_cache import ResultCache, code_fingerprint
+from auditor.batch.cache import ResultCache, code_fingerprint
 
 TRUTH = {"cnns/3": 112, "dropout/1": 0.28, "rnn/2": 5}
 _ANSWER = re.compile(r"ANSWER (\S+): (\S+) ?(.*)")
 
 
 def fake_audit(path, *, assignment="auto", execute=True, timeout_cell=60, timeout_total=600, sandbox=True):
-    from auditor.loading import load_notebook
+    from auditor.load.notebook import load_notebook
 
     nb = load_notebook(path)  # InputError for broken files, as the real pipeline
     text = "\n".join(c.source for c in nb.cells)
@@ -164,7 +164,7 @@ def test_kill_9_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path):
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "import importlib; m = importlib.import_module(sys.argv[2]);"
-        "from auditor.batch import run_batch;"
+        "from auditor.batch.runner import run_batch;"
         "run_batch(sys.argv[3], out_dir=sys.argv[4], jobs=2, audit_fn=m.fake_audit, progress=False)"
     )
     proc = subprocess.Popen([sys.executable, "-c", code, _module_root(fake_audit), fake_audit.__module__,
@@ -211,7 +211,7 @@ def test_kill_9_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path):
 
 
 def test_interrupt_keeps_what_is_done(klass, monkeypatch):
-    import auditor.batch as batch
+    import auditor.batch.runner as batch
 
     real = batch._run_local
 
@@ -279,7 +279,7 @@ def test_freed_workers_get_their_next_task_before_results_are_written(tmp_path):
     produced it has its next task (a worker never waits on the parent's writing)."""
     from collections import deque
 
-    from auditor.batch import AuditTask, _drive_pool, _Submission
+    from auditor.batch.runner import AuditTask, _drive_pool, _Submission
 
     subs = [make_notebook(tmp_path / "s" / f"n{i}.ipynb", f"ANSWER cnns/3: {100 + i}") for i in range(7)]
     pending = deque((_Submission(path=p, relpath=p.name, id=p.stem, student_id=p.stem, id_matched=True),

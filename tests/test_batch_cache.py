@@ -1,7 +1,7 @@
 """The batch's result cache: what the key depends on, atomic entries, damaged entries recomputed."""
 from __future__ import annotations
 
-from auditor.result_cache import ResultCache, cache_key, code_fingerprint
+from auditor.batch.cache import ResultCache, cache_key, code_fingerprint
 
 
 def test_key_depends_on_everything_that_decides_the_result():
@@ -36,7 +36,7 @@ def test_round_trip_and_damaged_entries(tmp_path):
 def test_json_lines_text_is_json_with_one_line_per_key_and_list_item():
     import json
 
-    from auditor.result_cache import json_lines_text
+    from auditor.batch.cache import json_lines_text
 
     data = {"totals": {"pass": 3}, "submissions": [{"id": "a", "note": "é <b>"}, {"id": "b"}], "empty": [],
             "nan": float("nan")}

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from auditor.batch import run_batch
+from auditor.batch.runner import run_batch
 
 distributed = pytest.importorskip("distributed")
 

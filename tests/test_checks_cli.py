@@ -41,8 +41,8 @@ def test_no_action_is_a_usage_error(capsys):
 
 
 def test_a_broken_installed_check_is_named_and_exits_2(monkeypatch, capsys):
-    import auditor.cli_checks as cli_checks
-    from auditor.plugins import FoundCheck, find_checks
+    import auditor.cli.checks as cli_checks
+    from auditor.judge.registry import FoundCheck, find_checks
 
     broken = FoundCheck("broken_check", "no_such_module_for_tests:check", "broken-pkg", "0.1")
     monkeypatch.setattr(cli_checks, "find_checks", lambda: (*find_checks(), broken))

@@ -48,10 +48,10 @@ def test_printed_source_reruns_to_the_same_verdict(name):
 
 
 def test_shipped_specs_keys_agree_with_their_demonstrations():
-    spec_module = pytest.importorskip("auditor.spec")
+    spec_module = pytest.importorskip("auditor.assignment.spec")
     shipped = getattr(spec_module, "shipped_specs", None)
     if shipped is None:
-        pytest.skip("auditor.spec.shipped_specs not available")
+        pytest.skip("auditor.assignment.spec.shipped_specs not available")
     checked = 0
     for spec in shipped():
         for q in spec.questions:

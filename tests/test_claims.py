@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import sympy
 
-from auditor.claims import KINDS, parse_formula, read_claim
+from auditor.claims.read import KINDS, parse_formula, read_claim
 from auditor.models import Answer, QuestionSpec, Segment
 
 STATEMENT = QuestionSpec(id="s/1.1", section="s", number=1, sub=1, claim="verdict",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.claims import read_claim
+from auditor.claims.read import read_claim
 from auditor.models import Answer, QuestionSpec, Segment
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from auditor.class_report import build_class_data, iter_view_files, render_class_report
+from auditor.batch.class_report import build_class_data, iter_view_files, render_class_report
 
 LONG = ("gradients shrink at every layer because the sigmoid derivative is at most one quarter so the "
         "product of many small factors goes to zero and the first layers stop learning")
@@ -154,7 +154,7 @@ def test_sorting_switches_tables_in_a_real_browser(tmp_path):
 
 
 def test_same_question_id_in_two_assignments_is_counted_per_assignment():
-    from auditor.class_report import build_class_data, render_class_report
+    from auditor.batch.class_report import build_class_data, render_class_report
 
     def entry(sid, aid, status):
         return {"id": sid, "file": f"{sid}.ipynb", "status": "audited", "failing": [],

@@ -1,7 +1,7 @@
 """Copied answers: word 8-gram overlap per question, template phrases ignored."""
 from __future__ import annotations
 
-from auditor.copy_detection import answers_from_results, find_copied_pairs, shingles, words
+from auditor.batch.copies import answers_from_results, find_copied_pairs, shingles, words
 
 BASE = ("the discriminator learns to tell real images from generated ones while the generator learns to fool "
         "it so the two losses pull against each other and training can oscillate")
@@ -93,7 +93,7 @@ def test_prepare_computes_a_results_shingles_ahead_and_changes_nothing():
     result = {"questions": [{"id": "gan/1", "answer_text": BASE + " prepared ahead"},
                             {"id": "gan/2", "answer_excerpt": OTHER + " prepared too"}, {"id": "gan/3"}]}
     shingles.cache_clear()
-    from auditor.copy_detection import prepare
+    from auditor.batch.copies import prepare
 
     prepare(result)
     assert shingles.cache_info().currsize == 2

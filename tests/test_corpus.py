@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from auditor.evaluation import evaluate, format_disagreements
+from auditor.evaluate.agreement import evaluate, format_disagreements
 from auditor.pipeline import audit
-from auditor.result_json import result_to_dict
+from auditor.report.result_json import result_to_dict
 from tests.corpus_paths import LABELS, NOTEBOOKS, SEED_NOTEBOOK, need_corpus
 
 _results: dict[str, dict] = {}
@@ -51,7 +51,7 @@ def test_seed_matches_D_and_reports_the_known_mistakes():
 def test_seed_claims_agree_with_its_label_on_every_item():
     need_corpus()
     label = json.loads((LABELS / (SEED_NOTEBOOK.stem + ".json")).read_text())
-    from auditor.evaluation import Evaluation, evaluate_one
+    from auditor.evaluate.agreement import Evaluation, evaluate_one
 
     ev = Evaluation()
     evaluate_one(label, _audit(SEED_NOTEBOOK), ev)

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from auditor.spec import load_spec
+from auditor.assignment.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

@@ -6,9 +6,9 @@ import hashlib
 import numpy as np
 import pytest
 
-from auditor.execution import PIP_SKIPPED, CONDA_SKIPPED, execute_notebook, neutralise_installs
+from auditor.execute.run import PIP_SKIPPED, CONDA_SKIPPED, execute_notebook, neutralise_installs
 from auditor.models import Cell, ExecStatus, ParsedNotebook, SavedError
-from auditor.sandbox import SandboxPolicy, probe_unshare
+from auditor.execute.sandbox import SandboxPolicy, probe_unshare
 
 
 def _nb(*sources, saved=None, kernel="python3", path="sub.ipynb"):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.extraction import extract, extract_answers
-from auditor.loading import parse_notebook_bytes
-from auditor.spec import parse_spec
-from auditor.template_fingerprint import fingerprint_notebook, template_table_toml
+from auditor.extract.answers import extract, extract_answers
+from auditor.load.notebook import parse_notebook_bytes
+from auditor.assignment.spec import parse_spec
+from auditor.assignment.fingerprint import fingerprint_notebook, template_table_toml
 from tests.notebook_factory import make_nb, stream
 
 import nbformat

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from auditor import gate as gate_module
-from auditor.annotations import cell_source_lines, item_cell, workflow_command
+from auditor.gate import run as gate_module
+from auditor.gate.formats import cell_source_lines, item_cell, workflow_command
 from auditor.cli import main
-from auditor.exit_policy import exit_code_for, failing_reasons
-from auditor.gate import EXECUTION_ITEM, audit_to_dict, gate, item_ids, item_verdict
+from auditor.gate.exit_policy import exit_code_for, failing_reasons
+from auditor.gate.run import EXECUTION_ITEM, audit_to_dict, gate, item_ids, item_verdict
 from auditor.models import ExitCode
-from auditor.result_json import result_to_dict
+from auditor.report.result_json import result_to_dict
 from gate_fakes import FakeAudit, bad, good, write_notebook
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from auditor import gate as gate_module
+from auditor.gate import run as gate_module
 from auditor.cli import main
 from auditor.models import ExitCode
-from auditor.spec import load_spec
+from auditor.assignment.spec import load_spec
 from gate_fakes import run_inner
 
 pytest_plugins = ["pytester"]

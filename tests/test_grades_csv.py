@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from auditor.grades_csv import compile_id_pattern, grades_csv_text, safe_cell, student_id
+from auditor.batch.grades import compile_id_pattern, grades_csv_text, safe_cell, student_id
 
 
 def res(*points):

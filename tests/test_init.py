@@ -6,9 +6,9 @@ import json
 import pytest
 
 from auditor.cli import main
-from auditor.loading import load_notebook
-from auditor.spec import load_spec, parse_spec
-from auditor.spec_draft import draft_spec
+from auditor.load.notebook import load_notebook
+from auditor.assignment.spec import load_spec, parse_spec
+from auditor.assignment.draft import draft_spec
 from tests.corpus_paths import LABELS, NOTEBOOKS, need_corpus
 from tests.notebook_factory import write_nb
 

@@ -3,7 +3,7 @@ import json
 import nbformat
 import pytest
 
-from auditor.loading import InputError, load_notebook, parse_notebook_bytes
+from auditor.load.notebook import InputError, load_notebook, parse_notebook_bytes
 from tests.notebook_factory import error, stream, write_nb
 
 

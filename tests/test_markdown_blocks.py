@@ -1,4 +1,4 @@
-from auditor.markdown_blocks import markdown_to_text, parse_blocks
+from auditor.load.markdown_blocks import markdown_to_text, parse_blocks
 
 
 def test_emphasis_html_and_comments():

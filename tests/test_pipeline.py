@@ -9,10 +9,10 @@ import pytest
 from auditor.cli import main
 from auditor.models import ExitCode, Status
 from auditor.pipeline import audit
-from auditor.result_json import result_to_dict
-from auditor.spec import parse_spec
-from auditor.template_fingerprint import fingerprint_notebook, template_table_toml
-from auditor.loading import load_notebook
+from auditor.report.result_json import result_to_dict
+from auditor.assignment.spec import parse_spec
+from auditor.assignment.fingerprint import fingerprint_notebook, template_table_toml
+from auditor.load.notebook import load_notebook
 from tests.notebook_factory import error, stream, write_nb
 
 CNN = """import torch.nn as nn
@@ -196,7 +196,7 @@ def test_execution_errors_and_stale_outputs(tmp_path, spec_path):
 
 
 def test_a_spec_naming_an_unknown_check_or_missing_params_is_a_usage_error(tmp_path, spec_path):
-    from auditor.spec import SpecError
+    from auditor.assignment.spec import SpecError
 
     bad = tmp_path / "bad.toml"
     bad.write_text(spec_path.read_text().replace('check = "receptive_field"', 'check = "no_such_check"')

@@ -1,10 +1,10 @@
-"""auditor.plugins: finding, loading, validating and running checks."""
+"""auditor.judge.registry: finding, loading, validating and running checks."""
 from __future__ import annotations
 
 import pytest
 
 from auditor.models import Answer, Claim, ExecStatus, ExecutionResult, Outcome, QuestionSpec, Segment, Status, freeze
-from auditor.plugins import (
+from auditor.judge.registry import (
     INJECTABLE, CheckLoadError, FoundCheck, Registry, UnknownCheckError, classify, default_registry, find_checks,
     get_check, load_check, load_checks, missing_spec_params, run_check, validate_signature,
 )
@@ -82,7 +82,7 @@ def test_load_check_reports_import_failure_and_non_callable():
     with pytest.raises(CheckLoadError, match="cannot be imported"):
         load_check(FoundCheck("ghost", "no_such_module_xyz:check", "somepkg", "1.0"))
     with pytest.raises(CheckLoadError, match="not callable"):
-        load_check(FoundCheck("const", "auditor.plugins:GROUP", None, None))
+        load_check(FoundCheck("const", "auditor.judge.registry:GROUP", None, None))
 
 
 def test_classify_rejects_two_checks_under_one_name():
@@ -167,15 +167,15 @@ def test_builtin_receptive_field_through_run_check():
 
 
 def test_unknown_spec_params_are_reported():
-    from auditor.plugins import unknown_spec_params
+    from auditor.judge.registry import unknown_spec_params
 
     loaded = get_check("dropout_composition")
     assert unknown_spec_params(loaded, {"p1": 0.1, "p2": 0.2, "p3": 1}) == ["p3"]
 
 
 def test_shipped_specs_fit_their_checks():
-    spec_module = pytest.importorskip("auditor.spec")
-    from auditor.plugins import unknown_spec_params
+    spec_module = pytest.importorskip("auditor.assignment.spec")
+    from auditor.judge.registry import unknown_spec_params
 
     for spec in spec_module.shipped_specs():
         for q in spec.questions:

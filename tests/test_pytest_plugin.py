@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor import gate as gate_module
+from auditor.gate import run as gate_module
 from gate_fakes import FakeAudit, run_inner, write_notebook
 
 pytest_plugins = ["pytester"]
@@ -68,7 +68,7 @@ def test_good_passes_bad_fails_with_readable_text_and_junit(pytester, fake):
         "*_ unreadable.ipynb::audit _*",
         "*unreadable.ipynb: not audited: *unreadable.ipynb: not valid JSON (line 1)",
     ])
-    assert "Traceback" not in text and "auditor/pytest_plugin.py" not in text
+    assert "Traceback" not in text and "auditor/gate/pytest_plugin.py" not in text
     # each notebook is audited once for collection and once, fully, when its first item runs
     executed = sorted(p.rsplit("/", 1)[-1] for p, o in fake.calls if o["execute"])
     assert executed == ["bad.ipynb", "good.ipynb", "internal.ipynb"]
@@ -125,7 +125,7 @@ def test_xdist_workers_give_the_same_outcomes_and_run_each_notebook_once(pyteste
     pytester.makeconftest(f"""
 import sys
 sys.path.insert(0, {tests_dir!r})
-import auditor.gate
+import auditor.gate.run
 from gate_fakes import FakeAudit
 
 class LoggedAudit(FakeAudit):
@@ -134,7 +134,7 @@ class LoggedAudit(FakeAudit):
             log.write(f"{{path}} {{options['execute']}}\\n")
         return super().__call__(path, **options)
 
-auditor.gate.default_audit_function = lambda: LoggedAudit()
+auditor.gate.run.default_audit_function = lambda: LoggedAudit()
 """)
     write_notebook(pytester.path / "good.ipynb")
     write_notebook(pytester.path / "bad.ipynb")

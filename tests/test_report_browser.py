@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.report_html import render_html
+from auditor.report.html import render_html
 from sample_audit_result import hostile_result
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)

@@ -16,9 +16,9 @@ import pytest
 from rich.console import Console
 
 from auditor.models import AuditResult, ExecStatus, ExecutionResult, SpecMatch
-from auditor.report_html import CONTENT_SECURITY_POLICY, render_html, render_markdown_safe
-from auditor.report_terminal import print_result
-from auditor.report_writer import default_stem, write_reports
+from auditor.report.html import CONTENT_SECURITY_POLICY, render_html, render_markdown_safe
+from auditor.report.terminal import print_result
+from auditor.report.writer import default_stem, write_reports
 from sample_audit_result import VERSION, hostile_result, payloads, sample_result
 
 GOLDEN = Path(__file__).parent / "golden" / "report_sample.html"
@@ -152,7 +152,7 @@ def test_write_reports_keeps_old_file_when_rendering_fails(tmp_path, monkeypatch
     def boom(*a, **k):
         raise RuntimeError("render failed")
 
-    monkeypatch.setattr("auditor.report_writer.render_html", boom)
+    monkeypatch.setattr("auditor.report.writer.render_html", boom)
     with pytest.raises(RuntimeError):
         write_reports(sample_result(), target, tmp_path / "r.json")
     assert target.read_text(encoding="utf-8") == "old"

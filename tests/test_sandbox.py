@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pytest
 
-from auditor import kernel_values as kv
-from auditor.sandbox import Sandbox, SandboxPolicy, probe_bwrap, probe_unshare
+from auditor.execute import kernel_values as kv
+from auditor.execute.sandbox import Sandbox, SandboxPolicy, probe_bwrap, probe_unshare
 
 
 def test_plan_wraps_the_kernel_with_limits_and_reports_them():
@@ -121,7 +121,7 @@ def test_sandbox_uids_are_claimed_so_concurrent_graders_never_share_one(tmp_path
     kernel's kill reaches every process of its uid); a released uid can be claimed again."""
     import multiprocessing
 
-    import auditor.sandbox as sandbox
+    import auditor.execute.sandbox as sandbox
 
     monkeypatch.setattr(sandbox, "_UID_CLAIMS", tmp_path / "claims")
     lo, hi = 62600, 62639

@@ -1,6 +1,6 @@
 import pytest
 
-from auditor.spec import SpecError, parse_spec, shipped_specs, slugify
+from auditor.assignment.spec import SpecError, parse_spec, shipped_specs, slugify
 
 BASE = '''
 [assignment]
@@ -52,7 +52,7 @@ def test_invalid_toml_names_the_file():
 
 
 def test_shipped_specs_are_consistent_with_the_installed_checks():
-    from auditor.plugins import default_registry, missing_spec_params
+    from auditor.judge.registry import default_registry, missing_spec_params
     from checks.demonstrations.registry import names as demonstration_names
 
     registry = default_registry()
@@ -71,7 +71,7 @@ def test_shipped_specs_are_consistent_with_the_installed_checks():
 
 
 def test_assignment_argument_is_a_file_or_a_shipped_id(tmp_path):
-    from auditor.spec import spec_from_argument
+    from auditor.assignment.spec import spec_from_argument
 
     assert spec_from_argument("dl-summary-D").variant == "D"
     with pytest.raises(SpecError, match="shipped: .*dl-summary-D"):

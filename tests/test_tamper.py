@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from auditor.models import AssignmentSpec, Cell, ParsedNotebook, QuestionSpec
-from auditor.tamper import CellFacts, compare_cell, detect_tampering
+from auditor.judge.tamper import CellFacts, compare_cell, detect_tampering
 
 CNN = """\
 import torch
@@ -162,7 +162,7 @@ def test_detect_tampering_uses_the_located_cells():
 
 
 def test_shipped_specs_canonical_facts_are_self_consistent():
-    from auditor.spec import load_spec
+    from auditor.assignment.spec import load_spec
 
     specs = sorted((Path(__file__).parent.parent / "auditor" / "specs").glob("*.toml"))
     checked = 0
@@ -174,7 +174,7 @@ def test_shipped_specs_canonical_facts_are_self_consistent():
                     assert compare_cell(q, value) is None or set(q.canonical) - {key}, (path.name, q.id)
                     checked += 1
                 elif key == "text":
-                    from auditor.tamper import compare_text
+                    from auditor.judge.tamper import compare_text
 
                     assert compare_text(q, value) is None, (path.name, q.id)
     assert checked >= 2
@@ -196,13 +196,13 @@ TEXT_Q = QuestionSpec(id="dropout/1", section="dropout", number=1, phrases=("two
     QUESTION_TEXT + "\n\n**Answer:** q = 1 - 0.7 * 0.6 = 0.58, so 58% of 10 units",  # answer appended
 ])
 def test_markdown_formatting_is_not_tampering(edited):
-    from auditor.tamper import compare_text
+    from auditor.judge.tamper import compare_text
 
     assert compare_text(TEXT_Q, edited) is None
 
 
 def test_a_changed_number_in_the_question_text_is_tampering():
-    from auditor.tamper import compare_text
+    from auditor.judge.tamper import compare_text
 
     message = compare_text(TEXT_Q, QUESTION_TEXT.replace("p2 = 0.4", "p2 = 0.5"))
     assert message is not None and "number(s) 0.4 of the assignment's text" in message

@@ -80,7 +80,7 @@ def test_find_checks_run_check_and_cli_use_it(installed, tmp_path):
     result = _python("""
         from auditor.cli import main
         from auditor.models import Answer, Claim, QuestionSpec, Segment, freeze
-        from auditor.plugins import default_registry, find_checks, run_check
+        from auditor.judge.registry import default_registry, find_checks, run_check
         found = [f for f in find_checks() if f.name == "conv_output_size"]
         print("FOUND", found[0].distribution, found[0].value)
         q = QuestionSpec(id="convolutions/1", section="convolutions", number=1, check="conv_output_size",

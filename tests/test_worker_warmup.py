@@ -4,17 +4,17 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from auditor.batch import FORKSERVER_PRELOAD
+from auditor.batch.runner import FORKSERVER_PRELOAD
 
 
 def test_warm_up_is_preloaded_last_and_every_step_succeeds():
-    assert FORKSERVER_PRELOAD[-1] == "auditor.worker_warmup"
+    assert FORKSERVER_PRELOAD[-1] == "auditor.batch.warmup"
     # a fresh interpreter, as the fork server is: nothing imported or cached before
     code = (
         "import torch\n"
-        "import auditor.worker_warmup as w\n"
+        "import auditor.batch.warmup as w\n"
         "from checks.demonstrations import registry\n"
-        "from auditor.plugins import default_registry\n"
+        "from auditor.judge.registry import default_registry\n"
         "assert w.FAILED == [], w.FAILED\n"
         "assert torch.get_num_threads() == 1\n"
         "assert registry.run_demonstration.cache_info().currsize == len(registry.names()) > 0\n"
@@ -31,7 +31,7 @@ def test_warm_up_is_preloaded_last_and_every_step_succeeds():
 
 
 def test_a_failing_step_is_reported_and_skipped(monkeypatch):
-    import auditor.worker_warmup as w
+    import auditor.batch.warmup as w
 
     calls = []
 

@@ -15,10 +15,10 @@ from typing import Any
 import nbformat
 import pytest
 
-from auditor.execution import execute_notebook
+from auditor.execute.run import execute_notebook
 from auditor.models import ExecStatus
-from auditor.sandbox import SandboxPolicy
-from auditor.zygote import SharedZygote, ZygoteUnavailable, get_zygote, wait_for_reaper, warm_unavailable
+from auditor.execute.sandbox import SandboxPolicy
+from auditor.execute.zygote import SharedZygote, ZygoteUnavailable, get_zygote, wait_for_reaper, warm_unavailable
 from tests.test_execution import _nb
 
 _PROBE = (
@@ -92,7 +92,7 @@ def test_a_killed_kernel_is_cleaned_up_in_the_background():
 
 def _ask_for_a_kernel_then_die(shared_path: str, out: Any) -> None:
     """A worker that gets a kernel forked by the shared zygote, then dies without cleaning up."""
-    from auditor.zygote import use_shared_zygote
+    from auditor.execute.zygote import use_shared_zygote
 
     use_shared_zygote(shared_path)
     z = get_zygote(SandboxPolicy(), sys.executable)
@@ -132,7 +132,7 @@ def test_workers_share_the_batch_zygote_and_a_dead_workers_kernel_dies():
 @pytest.mark.slow
 def test_a_batch_forks_every_kernel_from_one_zygote(tmp_path):
     _warm_or_skip()
-    from auditor.batch import run_batch
+    from auditor.batch.runner import run_batch
 
     for i in range(4):
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"import time\ntime.sleep(0.3)\nx = {i}")])
@@ -149,7 +149,7 @@ def test_a_batch_forks_every_kernel_from_one_zygote(tmp_path):
 def test_a_worker_told_the_shared_zygote_could_not_start_says_why(tmp_path, monkeypatch):
     """The parent announces its zygote failed: a worker with the same policy runs its kernels
     cold with that reason (no second attempt per worker); another policy is not affected."""
-    import auditor.zygote as zygote
+    import auditor.execute.zygote as zygote
 
     monkeypatch.setattr(zygote, "_ZYGOTES", {})
     monkeypatch.setattr(zygote, "_SHARED", {"path": None, "failed": False})

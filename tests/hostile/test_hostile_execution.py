@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from auditor.execution import execute_notebook
-from auditor.loading import parse_notebook_bytes
+from auditor.execute.run import execute_notebook
+from auditor.load.notebook import parse_notebook_bytes
 from auditor.models import ExecStatus
-from auditor.sandbox import Sandbox, SandboxPolicy
-from auditor.zygote import warm_unavailable, wait_for_reaper
+from auditor.execute.sandbox import Sandbox, SandboxPolicy
+from auditor.execute.zygote import warm_unavailable, wait_for_reaper
 from tests.hostile import builders as B
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ import pytest
 from auditor.models import ExecStatus
 from tests.hostile import builders as B
 
-loading = pytest.importorskip("auditor.loading")
+loading = pytest.importorskip("auditor.load.notebook")
 
 
 @pytest.mark.parametrize("name", ["invalid_json", "empty_file", "non_utf8"])

@@ -1,0 +1,70 @@
+"""Claims stage: read what the student stated, in the form the checks need.
+
+``read_claim(kind, answer, question) -> Claim``.  The extraction stage has already cut
+``answer`` to the part of the notebook that answers ``question`` (for a true/false
+sub-statement: the text answering that statement, possibly with a copy of it).
+
+Kinds (see LABELING.md for the normal forms):
+
+=============  ================================================  =========================
+kind           value                                             reader
+=============  ================================================  =========================
+verdict        "true" / "false" / "hedged"                       auditor.claims.verdict
+number         int side length (area kept, noted)                auditor.claims.number
+probability    float q or None; extra["formula"] (sympy string)  auditor.claims.formula
+shape          list[int]                                         auditor.claims.shape
+cause          "vanishing" / "exploding" / "other"               auditor.claims.concept
+yesno          "yes" / "no"                                      auditor.claims.concept
+code           bool: numerical-gradient code written             auditor.claims.code
+=============  ================================================  =========================
+
+A claim that cannot be read has ``readable=False`` (and value None): the check then
+says ``review``.  Nothing here guesses, and nothing here judges correctness.
+``parse_formula`` (sympy, p1/p2) is re-exported for the checks.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from auditor.claims.code import read_code_filled
+from auditor.claims.concept import read_cause, read_yesno
+from auditor.claims.formula import parse_formula, read_probability
+from auditor.claims.number import read_number
+from auditor.claims.shape import read_shape
+from auditor.claims.verdict import read_verdict
+from auditor.models import Answer, Claim, QuestionSpec, freeze
+
+READERS: dict[str, Callable[[Answer, QuestionSpec], Claim]] = {
+    "verdict": read_verdict,
+    "number": read_number,
+    "probability": read_probability,
+    "shape": read_shape,
+    "cause": read_cause,
+    "yesno": read_yesno,
+    "code": read_code_filled,
+}
+
+KINDS = tuple(READERS)
+
+
+def read_claim(kind: str, answer: Answer, question: QuestionSpec) -> Claim:
+    """Read the claim of ``kind`` from ``answer``.
+
+    Raises ``ValueError`` for an unknown kind (a spec error, not the student's).
+    An unanswered answer gives an unreadable claim (except ``code``: False)."""
+    try:
+        reader = READERS[kind]
+    except KeyError:
+        raise ValueError(f"unknown claim kind {kind!r} (known: {', '.join(KINDS)})") from None
+    if not answer.answered and kind != "code":
+        return Claim(kind=kind, readable=False, notes=("unanswered",))
+    claim = reader(answer, question)
+    if claim.kind != kind:
+        claim = Claim(kind=kind, value=claim.value, readable=claim.readable, span=claim.span,
+                      notes=claim.notes, extra=claim.extra)
+    value = claim.value if claim.readable else None
+    return Claim(kind=claim.kind, value=value, readable=claim.readable, span=claim.span,
+                 notes=tuple(claim.notes), extra=freeze(dict(claim.extra)))
+
+
+__all__ = ["read_claim", "parse_formula", "KINDS", "READERS"]

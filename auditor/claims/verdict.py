@@ -1,0 +1,302 @@
+"""Read a true/false verdict ("true", "false", "hedged") from one answer.
+
+What a careful reader does, in order:
+
+1. Blank what is not the student's verdict: markup, the phrases "true or false" /
+   "true/false" of the question, and the sentence(s) of the copied statement (found
+   with the question's recognition phrases), unless that sentence opens with a verdict.
+2. The *stated* verdict is the first verdict token where the answer starts (after
+   list labels such as ``A.``/``3.``/``a)`` and markers such as ``**Answer:**``):
+   ``True``, ``**FALSE**``, ``T.``, ``F``, typos (``flase``, ``ture``), ``correct`` /
+   ``incorrect`` / ``wrong`` / ``right``, "The answer is F", "This statement is
+   generally true", "not true".
+3. *Conclusions* anywhere: "the answer is ...", "the sentence is ...", "therefore,
+   false", a line ending ``...: F.`` / ``... T.``.  A conclusion with both values
+   ("technically false but in a practical sense true") or a conditional one that
+   disagrees ("if ... then the answer is True") makes the answer ``hedged``.
+4. The stated verdict wins; when a conclusion contradicts it, it is kept and a note
+   says so.  No stated verdict: the last conclusion.  Nothing, but "it depends" /
+   both values offered: ``hedged``.  Nothing at all: unreadable (the check says review).
+
+When the text holds a whole list of verdict items (a grouped answer that was not cut
+per statement), sub-statement k takes the k-th verdict of the last numbering run
+(a list that restarts at A./1. after a pasted copy starts a new run), with a note;
+without a statement index such a list is unreadable unless all its verdicts agree.
+Opening "No"/"Correct"/"Right"/"Wrong" count only when punctuation follows them
+("No gradient flows ..." is not a verdict).
+"""
+from __future__ import annotations
+
+import re
+
+from auditor.claims.text import Doc, blank, make_doc, phrase_regex, pick_segments, sentences
+from auditor.models import Answer, Claim, QuestionSpec
+
+_TRUE = {"true", "ture", "treu", "trues", "correct", "right", "t", "yes"}
+_FALSE = {"false", "flase", "fasle", "falsee", "fales", "flase", "incorrect", "incorrert", "wrong", "f", "no"}
+
+WORD = r"(?:true|ture|treu|false|flase|fasle|fales|correct|incorrect|incorrert|wrong|right)"
+# a single-letter verdict: T/F standing alone (not part of a word, not "F(x)")
+LETTER = r"(?:[tf](?=[ \t]*(?:[.,:;!)\-–]|\n|$))|(?<=\()[tf](?=\)))"
+
+_NOT_VERDICT = re.compile(
+    r"\btrue\s*(?:or|/|\\)\s*false\b|\bfalse\s*(?:or|/)\s*true\b|\bt\s*/\s*f\b|"
+    r"\b(?:right|left)[- ](?:hand|side|most|angle)\w*|\ball\s+right\b|\bright\s+(?:now|away|after|before)\b",
+    re.I,
+)
+
+_LABEL = re.compile(
+    r"[ \t]*(?:\(?(?:\d+(?:\.\d+)*|[A-Za-z]|[ivxIVX]{1,4})[.)](?!\d)|\d+\.\d+(?:\.\d+)*(?=\s)|\(\w{1,3}\)|[-*•+])[ \t]*(?=\S|\n)")
+_MARKER = re.compile(
+    r"[ \t]*(?:the\s+|my\s+|our\s+)?(?:answers?|asnwers?|answres?|ans|solution)\b(?![ \t]+(?:is|if|was|would|will)\b)[ \t]*(?:\d+(?:\.\d+)*)?[ \t]*[:.\-–]?"
+    r"[ \t]*(?:\d+(?:\.\d+)*[.):])?", re.I)
+_FRAME = re.compile(r"[ \t]*(?:-{3,}|={3,}|_{3,}|\*{3,})[ \t]*(?=\n|$)|[ \t]*[:\-–—>]+(?=\s)")
+
+_START = re.compile(
+    r"(?P<pre>(?:(?:so|thus|hence|therefore|in\s+my\s+opinion|(?:i|we)\s+(?:think|believe|claim|would\s+say|say)"
+    r"(?:\s+that)?)\s*,?\s+)?"
+    r"(?:(?:the\s+)?answer\s+i[sf]\s*:?\s+|"
+    r"(?:this|that|it|the\s+(?:statement|sentence|claim|above))(?:\s+statement|\s+sentence|\s+claim)?\s*(?:is|'s|’s)\s+|"
+    r"(?:it|this|that)\s+is\s+|(?:he|she|they)\s+(?:is|are)\s+)?"
+    r"(?P<adv>(?:(?:generally|mostly|partially|partly|technically|definitely|absolutely|usually|"
+    r"typically|very|probably|not|completely|entirely|totally)\s+)*))"
+    r"(?P<w>" + WORD + r"|yes|no|" + LETTER + r")\b",
+    re.I,
+)
+
+_CONCLUSION = re.compile(
+    r"(?:(?:the\s+)?answer\s+i[sf]|(?:the|this|that)\s+(?:statement|sentence|claim)\s+(?:is|would\s+be)|"
+    r"(?:therefore|thus|hence|so|overall|in\s+conclusion|to\s+conclude|to\s+sum\s+up)\s*,?\s*(?:the\s+answer\s+is|it\s+is|it's|this\s+is|the\s+statement\s+is)?)"
+    r"\s*:?\s+(?P<adv>(?:(?:generally|mostly|technically|definitely|absolutely|probably|not)\s+)*)"
+    r"(?P<w>" + WORD + r")\b",
+    re.I,
+)
+# "...compared to GD. F."  /  "...vanishing gradients: F."  /  "... - False"
+_TRAILING = re.compile(r"[.:,\-–)]\s*(?P<w>" + WORD + r"|[TF])\s*[.!]?\s*$", re.I | re.M)
+_DEPENDS = re.compile(r"\bit\s+depends\b|^\s*depends\b|\bboth\s+true\s+and\s+false\b|\bcan\s+be\s+(?:either\s+)?true\s+or\s+false\b", re.I | re.M)
+
+
+def _value(word: str) -> str | None:
+    w = word.lower()
+    if w in _TRUE:
+        return "true"
+    if w in _FALSE:
+        return "false"
+    return None
+
+
+def _flip(v: str) -> str:
+    return "false" if v == "true" else "true"
+
+
+def _strip_statement(masked: str, phrases: tuple[str, ...]) -> str:
+    """Blank the copied statement: sentences holding a recognition phrase that do not
+    open with a verdict (those are the student's answer, e.g. "True, SGD is ...")."""
+    out = masked
+    for phrase in phrases:
+        if not phrase.strip():
+            continue
+        rx = phrase_regex(phrase)
+        for m in rx.finditer(out):
+            for a, b in sentences(out):
+                if a <= m.start() < b:
+                    head = out[a:b]
+                    k = _skip_prefix(head, 0)
+                    sm = _START.match(head, k)
+                    if sm and _value(sm.group("w")) and not sm.group("pre").strip():
+                        out = blank(out, a + sm.end(), b)
+                    else:
+                        out = blank(out, a, b)
+                    break
+    return out
+
+
+def _skip_prefix(text: str, pos: int) -> int:
+    """Skip whitespace, framing lines, answer markers and list labels."""
+    while True:
+        start = pos
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        for rx in (_FRAME, _MARKER, _LABEL):
+            m = rx.match(text, pos)
+            if m and m.end() > pos:
+                # a bare T./F. label is a verdict unless a verdict follows it
+                if rx is _LABEL and re.fullmatch(r"\s*\(?[TtFf][.)]\s*", m.group(0)):
+                    nxt = _START.match(text, _skip_ws(text, m.end()))
+                    if not (nxt and _value(nxt.group("w")) and len(nxt.group("w")) > 1):
+                        return pos + re.search(r"[TtFf]", m.group(0)).start()
+                pos = m.end()
+                break
+        if pos == start:
+            return pos
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+_MARKER_LINE = re.compile(r"(?im)^[^\w\n]*(?:answers?|asnwers?|ans)\b[^\w\n]*(?::|$)")
+
+
+def _stated(work: str) -> tuple[str | None, int, int]:
+    """The verdict where the answer starts (the text start, or right after an answer
+    marker when a copied question precedes it): (value, start, end) or (None, ...)."""
+    for origin in [0] + [m.start() for m in _MARKER_LINE.finditer(work)]:
+        found = _stated_at(work, origin)
+        if found[0]:
+            return found
+    return None, 0, 0
+
+
+def _stated_at(work: str, origin: int) -> tuple[str | None, int, int]:
+    pos = _skip_prefix(work, origin)
+    m = _START.match(work, pos)
+    if not m:
+        return None, pos, pos
+    v = _value(m.group("w"))
+    if v is None:
+        return None, pos, pos
+    word = m.group("w").lower()
+    pre = m.group("pre").lower()
+    # "yes"/"no" count only as a bare opening word; a bare "No"/"Correct"/"Right" opening
+    # a sentence ("No gradient ...", "Correct gradients ...") is a verdict only when
+    # punctuation follows it
+    if word in ("yes", "no") and pre.strip():
+        return None, pos, pos
+    if word in ("yes", "no", "correct", "incorrect", "right", "wrong") and not pre.strip() \
+            and not re.match(r"\s*(?:[,.!:;\-–]|$)", work[m.end("w"):]):
+        return None, pos, pos
+    if "not " in m.group("adv").lower() + " ":
+        v = _flip(v)
+    return v, m.start("w"), m.end("w")
+
+
+def _conclusions(work: str) -> list[dict]:
+    found: list[dict] = []
+    for m in _CONCLUSION.finditer(work):
+        v = _value(m.group("w"))
+        if v is None:
+            continue
+        if "not" in m.group("adv").lower().split():
+            v = _flip(v)
+        sent_start = max((a for a, _ in sentences(work) if a <= m.start()), default=0)
+        before = work[sent_start:m.start()].lower()
+        introduced = re.match(r"(?:therefore|thus|hence|so|overall|in\s+conclusion|to\s+conclude|to\s+sum)", m.group(0), re.I)
+        conditional = not introduced and bool(re.search(r"\bif\b|\bwhen\b|\bassuming\b", before))
+        sent_end = next((b for a, b in sentences(work) if a <= m.start() < b), len(work))
+        rest = work[m.end():sent_end]
+        dual = any(_value(x.group(0)) not in (None, v)
+                   for x in re.finditer(r"\b" + WORD + r"\b", rest, re.I))
+        found.append(dict(value=v, start=m.start("w"), end=m.end("w"), conditional=conditional, dual=dual))
+    for m in _TRAILING.finditer(work):
+        v = _value(m.group("w"))
+        if v is None or any(f["start"] <= m.start("w") < f["end"] + 1 for f in found):
+            continue
+        found.append(dict(value=v, start=m.start("w"), end=m.end("w"), conditional=False, dual=False))
+    found.sort(key=lambda f: f["start"])
+    return found
+
+
+_ITEM_LINE = re.compile(
+    r"(?m)^[ \t]*(?:answers?\s*:?\s*)?\(?(?P<label>\d+(?:\.\d+)*|[A-Za-z]|[ivxIVX]{1,4})[.)]|^[ \t]*(?P<label2>\d+\.\d+)(?=\s)",
+    re.I)
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+
+
+def _ordinal(label: str) -> int:
+    label = label.lower()
+    if label[0].isdigit():
+        return int(label.split(".")[-1] or 0)
+    if len(label) > 1:
+        return _ROMAN.get(label, 0)
+    return ord(label) - ord("a") + 1
+
+
+def _verdict_items(work: str) -> list[tuple[int, str, int, int]]:
+    """(ordinal, value, start, end) of list items that open with a verdict."""
+    items = []
+    for m in _ITEM_LINE.finditer(work):
+        value, s0, s1 = _stated_at(work, m.start())
+        if value:
+            items.append((_ordinal(m.group("label") or m.group("label2")), value, s0, s1))
+    return items
+
+
+def _pick_item(work: str, sub: int | None) -> tuple[str, int, int, str] | None:
+    """When the answer text holds a whole list of verdicts (a grouped answer that was
+    not cut per statement), the k-th verdict of the last numbering run answers
+    sub-statement k.  Returns (value, start, end, note) or None when not a list."""
+    items = _verdict_items(work)
+    if len(items) < 2:
+        return None
+    runs: list[list[tuple[int, str, int, int]]] = [[items[0]]]
+    for it in items[1:]:
+        if it[0] <= runs[-1][-1][0]:
+            runs.append([it])
+        else:
+            runs[-1].append(it)
+    if sub is None:
+        values = {it[1] for it in items}
+        if len(values) == 1:
+            return items[0][1], items[0][2], items[0][3], ""
+        return "", items[0][2], items[0][3], f"the answer lists {len(items)} different verdicts"
+    fitting = [r for r in runs if len(r) >= sub]
+    if not fitting:
+        return "", items[0][2], items[0][3], f"the answer lists {len(items)} verdicts, fewer than statement {sub}"
+    it = fitting[-1][sub - 1]
+    return it[1], it[2], it[3], f"verdict {sub} of a list of {len(fitting[-1])} (taken by order)"
+
+
+def read_verdict(answer: Answer, question: QuestionSpec) -> Claim:
+    segs = pick_segments(answer, ("markdown", "output", "code"))
+    if not segs:
+        return Claim(kind="verdict", readable=False, notes=("no answer text",))
+    doc: Doc = make_doc(segs)
+    work = doc.masked
+    work = _NOT_VERDICT.sub(lambda m: " " * len(m.group(0)), work)
+    work = _strip_statement(work, tuple(question.phrases))
+
+    picked = _pick_item(work, question.sub)
+    if picked is not None:
+        value, s0, s1, note = picked
+        if not value:
+            return Claim(kind="verdict", readable=False, span=doc.quote(s0, s1), notes=(note,))
+        return Claim(kind="verdict", value=value, span=doc.quote(s0, s1), notes=(note,) if note else ())
+    stated, s0, s1 = _stated(work)
+    concl = _conclusions(work)
+    concl = [c for c in concl if not (stated and c["start"] == s0)]
+    notes: list[str] = []
+
+    duals = [c for c in concl if c["dual"]]
+    if duals:
+        c = duals[-1]
+        return Claim(kind="verdict", value="hedged", span=doc.quote(c["start"], c["end"]),
+                     notes=("gives both verdicts in its conclusion",))
+    if stated:
+        cond = [c for c in concl if c["conditional"] and c["value"] != stated]
+        if cond:
+            c = cond[-1]
+            return Claim(kind="verdict", value="hedged", span=doc.quote(c["start"], c["end"]),
+                         notes=(f"states {stated} but adds a condition under which it is {c['value']}",))
+        against = [c for c in concl if not c["conditional"] and c["value"] != stated]
+        if against:
+            notes.append(f"verdict word '{doc.text[s0:s1].strip()}' contradicts its own explanation "
+                         f"('{doc.text[against[-1]['start']:against[-1]['end']]}')")
+        return Claim(kind="verdict", value=stated, span=doc.quote(s0, s1), notes=tuple(notes))
+    plain = [c for c in concl if not c["conditional"]]
+    if plain:
+        c = plain[-1]
+        if len({p["value"] for p in plain}) > 1:
+            notes.append("its conclusions disagree; the last one is taken")
+        return Claim(kind="verdict", value=c["value"], span=doc.quote(c["start"], c["end"]), notes=tuple(notes))
+    if concl:
+        c = concl[-1]
+        return Claim(kind="verdict", value="hedged", span=doc.quote(c["start"], c["end"]),
+                     notes=("only a conditional verdict",))
+    dm = _DEPENDS.search(work)
+    if dm:
+        return Claim(kind="verdict", value="hedged", span=doc.quote(dm.start(), dm.end()),
+                     notes=("does not commit to true or false",))
+    return Claim(kind="verdict", readable=False, notes=("no true/false verdict found",))

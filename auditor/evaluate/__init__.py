@@ -1,0 +1,1 @@
+"""Agreement with human labels: a labelled corpus in, agreement figures out."""
