@@ -67,13 +67,29 @@ def _num(x: Any) -> Any:
     return x
 
 
-def grades_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+#: the columns a TA's review adds (auditor.review): points given, the total with them, comments
+TA_HEADER = ("ta_points", "total_with_ta", "ta_comments")
+
+
+def ta_cells(result: Mapping[str, Any] | None, marks: Mapping[str, Mapping[str, Any]]) -> list[Any]:
+    """The TA columns of one row; ``marks``: question id -> {"points": float|None, "comment": str}."""
+    if not result or result.get("error"):
+        return ["", "", ""]
+    given = {qid: m["points"] for qid, m in marks.items() if m.get("points") is not None}
+    total = sum(given.get(q["id"], q.get("points", 0)) for q in result.get("questions", []))
+    comments = "; ".join(f"{qid}: {m['comment']}" for qid, m in marks.items() if m.get("comment"))
+    return [_num(float(sum(given.values()))) if given else "", _num(float(total)), safe_cell(comments)]
+
+
+def grades_rows(rows: Sequence[Mapping[str, Any]],
+                ta: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None) -> tuple[list[str], list[list[Any]]]:
     """``rows``: dicts with ``student_id``, ``file``, ``result`` (JSON dict or None), ``status``.
+    ``ta``: a TA's marks from ``auditor review`` (file -> question id -> mark): adds TA_HEADER.
 
     Returns (header, data rows).  A submission that could not be audited has empty points.
     """
     qids = question_columns(r.get("result") for r in rows)
-    header = ["student_id", "file", *qids, "total", "max_points", "status"]
+    header = ["student_id", "file", *qids, "total", "max_points", "status", *(TA_HEADER if ta else ())]
     data: list[list[Any]] = []
     for row in rows:
         result = row.get("result")
@@ -86,12 +102,15 @@ def grades_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list
         else:
             line += [""] * len(qids) + ["", ""]
         line.append(row.get("status", ""))
+        if ta:
+            line += ta_cells(result, ta.get(row["file"], {}))
         data.append(line)
     return header, data
 
 
-def grades_csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
-    header, data = grades_rows(rows)
+def grades_csv_text(rows: Sequence[Mapping[str, Any]],
+                    ta: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None) -> str:
+    header, data = grades_rows(rows, ta)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)

@@ -762,9 +762,11 @@ def _write_outputs(
     index = out / "index.html"
     write_text_atomic(index, render_class_report(class_data), fsync=False)
     grades = out / "grades.csv"
+    from auditor.review.publish import apply_to_batch  # a TA's decisions (auditor review), when any
+    ta = apply_to_batch(out, entries)
     write_text_atomic(grades, grades_csv_text(
         [{"student_id": e["student_id"], "file": e["file"], "result": e["result"], "status": e["status"]}
-         for e in entries]), fsync=False)
+         for e in entries], ta=ta), fsync=False)
     summary_path = out / "summary.json"
     write_json_atomic(summary_path, {
         **meta,

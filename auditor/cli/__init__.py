@@ -19,6 +19,7 @@ COMMANDS = {
     "evaluate": ("auditor.cli.evaluate", "measure agreement with human labels (a labelled corpus)"),
     "init": ("auditor.cli.init", "draft an assignment spec from a blank template notebook"),
     "checks": ("auditor.cli.checks", "list the installed checks or explain one"),
+    "review": ("auditor.cli.review", "grade what the auditor left to a person, in a local web app over a batch folder"),
 }
 
 

@@ -267,7 +267,9 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(result: AuditResult, *, generated_at: str | None = None) -> str:
-    """The report page for one audit result (``generated_at`` fixed in tests)."""
+def render_html(result: AuditResult, *, generated_at: str | None = None,
+                ta: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    """The report page for one audit result (``generated_at`` fixed in tests).  ``ta``: a grader's
+    marks from ``auditor review`` (question id -> {"points", "comment", "rubric"}), shown per question."""
     template = _environment().get_template("report.html.j2")
-    return template.render(**build_context(result, generated_at=generated_at))
+    return template.render(**build_context(result, generated_at=generated_at), ta=ta or {})
