@@ -1,0 +1,42 @@
+"""A small batch folder for the review tests, made from OUR example submissions (notebooks/submissions)
+plus one variant that hedges a true/false verdict (so the batch has a `review` item), audited
+without execution (reading is what the review corrects; fast)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "notebooks" / "submissions"
+HEDGED_FROM = "True, ReLU does not saturate so the gradient cannot vanish."
+HEDGED_TO = "It depends: partly true and partly false, ReLU does not saturate for positive inputs."
+# the manual answer a re-run changes (convolutional-networks/1 of strong.ipynb)
+MANUAL_QUESTION = "convolutional-networks/1"
+HEDGED_QUESTION = "activation-functions/1.2"
+
+
+def make_submissions(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for nb in sorted(EXAMPLES.glob("*.ipynb")):
+        shutil.copy(nb, folder / nb.name)
+    nb = nbformat.read(folder / "typical_mistakes.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if HEDGED_FROM in c.source)
+    cell.source = cell.source.replace(HEDGED_FROM, HEDGED_TO)
+    nbformat.write(nb, folder / "hedging.ipynb")
+    return folder
+
+
+def run(submissions: Path, out: Path):
+    from auditor.batch.runner import run_batch
+
+    return run_batch(submissions, out_dir=out, jobs=1, execute=False, progress=False)
+
+
+def change_answer(submissions: Path, name: str, question_phrase: str, new_text: str) -> None:
+    """Replace the markdown answer cell right after the cell that contains ``question_phrase``."""
+    nb = nbformat.read(submissions / name, as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if question_phrase in c.source)
+    nb.cells[at + 1].source = new_text
+    nbformat.write(nb, submissions / name)
