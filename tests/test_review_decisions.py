@@ -152,3 +152,30 @@ def test_export_labels_makes_measured_cases(klass):
     ev = Evaluation()
     evaluate_one(label, batch.results[hedged.submission], ev)
     assert (ev.answered_total, ev.answered_agree, ev.claims_total, ev.claims_agree) == (2, 2, 1, 0)
+
+
+def test_a_report_rendered_again_from_its_json_is_the_same_page():
+    from auditor.report.html import render_html
+    from auditor.report.result_json import result_to_dict
+    from auditor.review.publish import result_from_dict
+    from sample_audit_result import hostile_result, sample_result
+
+    for r in (sample_result(), hostile_result("http://127.0.0.1:9/")):
+        again = result_from_dict(result_to_dict(r))
+        assert render_html(again, generated_at="T") == render_html(r, generated_at="T")
+
+
+def test_cli_counts_exports_and_refuses_a_non_batch_folder(klass, capsys):
+    from auditor.cli import main
+
+    root, batch, db, specs = klass
+    assert main(["review", str(root / "out"), "--count-actions"]) == 0
+    out = capsys.readouterr().out
+    assert "grading actions one by one" in out and "with groups" in out
+    decide(db, batch, specs, A, rb.HEDGED_QUESTION, [Member("hedging.ipynb", 0)], reading="false")
+    assert main(["review", str(root / "out"), "--export-labels", str(root / "labels")]) == 0
+    assert json.loads((root / "labels" / "hedging.json").read_text())["items"][rb.HEDGED_QUESTION]["claimed"] == "false"
+    assert main(["review", str(root / "out"), "--publish"]) == 0
+    assert grades(root / "out")["hedging.ipynb"]["ta_points"] == "0.5"
+    assert main(["review", str(root / "nothing-here")]) == 2
+    assert "summary.json: missing" in capsys.readouterr().err
