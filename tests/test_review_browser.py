@@ -134,4 +134,12 @@ def test_grade_a_question_by_groups_correct_a_reading_rerun_and_a_stale_second_s
     assert grades["hedging.ipynb"]["ta_points"] == "1.5"           # 1 (manual) + 0.5 (corrected reading)
     assert grades["typical_mistakes.ipynb"]["ta_points"] == "1"
     assert grades["strong.ipynb"]["ta_points"] == ""               # its answer changed: to grade again
+
+    # a TA splits a group from the keyboard: pick the first answer (x), split it off (s)
+    before = ana.locator(".group").count()
+    pair = ana.locator(".group", has=ana.locator(".member:nth-child(2)")).first
+    pair.locator("h2").click()
+    ana.keyboard.press("x")
+    ana.keyboard.press("s")
+    ana.locator(".group").nth(before).wait_for()                 # the page reloaded with one more group
     assert ana_errors == []

@@ -51,7 +51,10 @@
   function rubricToPoints(g) {
     var ticks = Array.prototype.slice.call(g.querySelectorAll(".tick:checked"));
     if (!ticks.length) { return; }
-    var sum = ticks.reduce(function (s, t) { return s + parseFloat(t.dataset.points || "0"); }, 0);
+    var values = ticks.map(function (t) { return parseFloat(t.dataset.points || "0"); });
+    // deductions only (all negative): counted down from the question's points, else up from 0
+    var base = values.every(function (v) { return v < 0; }) ? MAX : 0;
+    var sum = values.reduce(function (s, v) { return s + v; }, base);
     if (MAX > 0) { sum = Math.min(MAX, sum); }
     g.querySelector(".points").value = String(Math.max(0, sum));
   }
