@@ -60,6 +60,8 @@ def open_question(browser, base, q):
     page = browser.new_context().new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # console errors include Content-Security-Policy violations (an inline script or style would be one)
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.goto(f"{base}/?token=tok")
     page.goto(f"{base}/question?a={A}&q={q}")
     page.wait_for_selector(".group.current")

@@ -164,6 +164,10 @@ def create_app(folder: str | Path, *, token: str | None = None, grader: str = ""
             decisions={f: d for (f, _q), d in decisions.items()}, claim_kind=spec_q.claim if spec_q else None,
             nav=nav, status_order=STATUS_ORDER, to_grade=TO_GRADE)
 
+    @app.get("/favicon.ico")
+    def favicon():
+        return "", 204
+
     @app.get("/report/<path:name>")
     def report(name: str):
         return send_from_directory(state.folder / "submissions", name)

@@ -196,6 +196,10 @@
     if (ev.key === "j") { focusGroup(cur + 1); }
     else if (ev.key === "k") { focusGroup(cur - 1); }
     else if (ev.key === "a") { document.getElementById("rubric-label").focus(); }
+    else if (ev.key === "]" || ev.key === "[") {
+      var link = document.getElementById(ev.key === "]" ? "next-question" : "prev-question");
+      if (link) { window.location.href = link.href; }
+    }
     else if (!g) { if (ev.key === "Enter") { focusGroup(0); } return; }
     else if (/^[1-9]$/.test(ev.key)) {
       var box = g.querySelectorAll(".tick")[parseInt(ev.key, 10) - 1];
