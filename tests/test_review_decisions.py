@@ -79,7 +79,8 @@ def test_one_decision_grades_a_group_and_flows_into_grades_and_reports(klass):
     assert strong["ta_comments"].startswith(f"{rb.MANUAL_QUESTION}: <script>")
     html = (root / "out" / "submissions" / "strong.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; good" in html and "<script>" not in html
-    assert "explains the output size (+1)" in html and 'class="ta-mark"' in html
+    assert "<dt>Grader&#39;s rubric</dt><dd>explains the output size (+1)</dd>" in html
+    assert "<dt>Grader&#39;s points</dt><dd>1 / 1</dd>" in html
 
 
 def test_bad_decisions_are_refused_and_store_nothing(klass):
@@ -134,8 +135,8 @@ def test_rerun_keeps_unchanged_decisions_and_flags_changed_ones(klass):
     assert stale == {"strong.ipynb"} and len(decisions) == 4
     g = grades(root / "out")
     assert g["strong.ipynb"]["ta_points"] == "" and g["typical_mistakes.ipynb"]["ta_points"] == "1"
-    assert "ta-mark" not in (root / "out" / "submissions" / "strong.html").read_text(encoding="utf-8")
-    assert "ta-mark" in (root / "out" / "submissions" / "typical_mistakes.html").read_text(encoding="utf-8")
+    assert "Grader&#39;s" not in (root / "out" / "submissions" / "strong.html").read_text(encoding="utf-8")
+    assert "Grader&#39;s comment" in (root / "out" / "submissions" / "typical_mistakes.html").read_text(encoding="utf-8")
 
 
 def test_export_labels_makes_measured_cases(klass):

@@ -268,8 +268,8 @@ def _environment() -> Environment:
 
 
 def render_html(result: AuditResult, *, generated_at: str | None = None,
-                ta: Mapping[str, Mapping[str, Any]] | None = None) -> str:
-    """The report page for one audit result (``generated_at`` fixed in tests).  ``ta``: a grader's
-    marks from ``auditor review`` (question id -> {"points", "comment", "rubric"}), shown per question."""
+                annotations: Mapping[str, Any] | None = None) -> str:
+    """The report page for one audit result (``generated_at`` fixed in tests).
+    ``annotations``: question id -> extra ``(label, text)`` rows for that question's box."""
     template = _environment().get_template("report.html.j2")
-    return template.render(**build_context(result, generated_at=generated_at), ta=ta or {})
+    return template.render(**build_context(result, generated_at=generated_at), annotations=annotations or {})

@@ -93,6 +93,25 @@ def result_from_dict(d: Mapping[str, Any]) -> Any:
         auditor_version=d.get("auditor_version") or "", error=d.get("error"), error_kind=d.get("error_kind"))
 
 
+def annotations(result: Mapping[str, Any], file_marks: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+    """The report's extra rows per question (``render_html(annotations=...)``) for one student's marks."""
+    max_points = {q["id"]: float(q.get("max_points") or 0) for q in result.get("questions") or []}
+    out: dict[str, list[tuple[str, str]]] = {}
+    for qid, m in file_marks.items():
+        rows = []
+        if m.get("points") is not None:
+            top = max_points.get(qid) or 0
+            rows.append(("Grader's points", f"{m['points_text']} / {top:g}" if top else m["points_text"]))
+        if m.get("rubric"):
+            rows.append(("Grader's rubric", "; ".join(m["rubric"])))
+        if m.get("reading"):
+            rows.append(("Grader's reading", m["reading"]))
+        if m.get("comment"):
+            rows.append(("Grader's comment", m["comment"]))
+        out[qid] = rows
+    return out
+
+
 def render_report(folder: Path, html_rel: str | None, result: Mapping[str, Any],
                   file_marks: Mapping[str, Mapping[str, Any]]) -> None:
     """Write one student's HTML report again, with the TA's marks."""
@@ -101,7 +120,8 @@ def render_report(folder: Path, html_rel: str | None, result: Mapping[str, Any],
     from auditor.batch.cache import write_text_atomic
     from auditor.report.html import render_html
 
-    write_text_atomic(Path(folder) / html_rel, render_html(result_from_dict(result), ta=file_marks), fsync=False)
+    write_text_atomic(Path(folder) / html_rel, render_html(result_from_dict(result),
+                                                           annotations=annotations(result, file_marks)), fsync=False)
 
 
 # --------------------------------------------------------------------------- writing
