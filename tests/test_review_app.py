@@ -124,3 +124,26 @@ def test_index_lists_questions_and_split_regroups(app):
     assert r.status_code == 200
     after, _ = page(c)
     assert after.count('class="group ') == n_groups + 1
+
+
+def test_the_command_serves_on_loopback_with_a_token(made, tmp_path):
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    shutil.copytree(made / "out", tmp_path / "out")
+    proc = subprocess.Popen([sys.executable, "-m", "auditor", "review", str(tmp_path / "out"), "--port", "0",
+                             "--grader", "ana"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(2)]
+        url = re.search(r"(http://\S+)", "".join(lines)).group(1)
+        assert url.startswith("http://127.0.0.1:") and re.search(r"\?token=[\w-]{32,}$", url)
+        with urllib.request.urlopen(url, timeout=30) as r:
+            assert r.status == 200 and rb.MANUAL_QUESTION in r.read().decode()
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            urllib.request.urlopen(url.split("?")[0], timeout=30)
+        assert exc.value.code == 403
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
