@@ -12,7 +12,7 @@ import review_batch as rb
 from auditor.evaluate.agreement import Evaluation, evaluate_one
 from auditor.review.classdata import load_batch
 from auditor.review.database import ReviewDB, StaleWrite
-from auditor.review.decisions import DecisionError, Member, SpecIndex, decide, parse_claim
+from auditor.review.decisions import ChangedAnswer, DecisionError, Member, SpecIndex, decide, parse_claim
 from auditor.review.export import export_labels
 from auditor.review.publish import publish
 
@@ -180,3 +180,18 @@ def test_cli_counts_exports_and_refuses_a_non_batch_folder(klass, capsys):
     assert grades(root / "out")["hedging.ipynb"]["ta_points"] == "0.5"
     assert main(["review", str(root / "nothing-here")]) == 2
     assert "summary.json: missing" in capsys.readouterr().err
+
+
+def test_a_page_loaded_before_a_rerun_cannot_grade_the_new_text_unseen(klass):
+    root, batch, db, specs = klass
+    seen = batch.item("strong.ipynb", rb.MANUAL_QUESTION).hash
+    rb.change_answer(root / "subs", "strong.ipynb", "what does the stride of a convolution change",
+                     "**Answer:** Something else entirely.")
+    rb.run(root / "subs", root / "out")
+    batch = load_batch(root / "out")
+    with pytest.raises(ChangedAnswer, match="changed since you loaded the page"):
+        decide(db, batch, specs, A, rb.MANUAL_QUESTION, [Member("strong.ipynb", 0, seen)], points=1)
+    assert db.decisions() == {}
+    now = batch.item("strong.ipynb", rb.MANUAL_QUESTION).hash
+    [d] = decide(db, batch, specs, A, rb.MANUAL_QUESTION, [Member("strong.ipynb", 0, now)], points=1)
+    assert d.answer_hash == now

@@ -25,9 +25,9 @@ from typing import Any
 from flask import Flask, abort, jsonify, make_response, render_template, request, send_from_directory
 from jinja2 import StrictUndefined
 
-from auditor.review.classdata import STATUS_ORDER, TO_GRADE, ClassBatch, load_batch
+from auditor.review.classdata import TO_GRADE, ClassBatch, load_batch
 from auditor.review.database import ReviewDB, StaleWrite
-from auditor.review.decisions import DecisionError, Member, SpecIndex, decide
+from auditor.review.decisions import ChangedAnswer, DecisionError, Member, SpecIndex, decide
 from auditor.review.grouping import group_answers
 from auditor.review.publish import publish
 from auditor.report.html import CONTENT_SECURITY_POLICY as REPORT_CSP
@@ -141,7 +141,7 @@ def create_app(folder: str | Path, *, token: str | None = None, grader: str = ""
             stale = sum(1 for a in answers if a.key in decided and decided[a.key].stale)
             rows.append({"q": q, "answers": len(answers), "todo": len(todo), "done": done, "stale": stale,
                          "groups": len(group_answers(todo)) if todo else 0})
-        rows.sort(key=lambda r: (r["todo"] == r["done"] and not r["stale"], r["q"].assignment, 0))
+        rows.sort(key=lambda r: (r["todo"] == r["done"] and not r["stale"], r["q"].assignment))  # work left first
         return render_template("review_index.html.j2", rows=rows, batch=batch, csrf=app.config["CSRF_TOKEN"])
 
     @app.get("/question")
@@ -162,7 +162,7 @@ def create_app(folder: str | Path, *, token: str | None = None, grader: str = ""
         return render_template(
             "review_question.html.j2", info=info, groups=groups, rubric=rubric, csrf=app.config["CSRF_TOKEN"],
             decisions={f: d for (f, _q), d in decisions.items()}, claim_kind=spec_q.claim if spec_q else None,
-            nav=nav, status_order=STATUS_ORDER, to_grade=TO_GRADE)
+            nav=nav)
 
     @app.get("/favicon.ico")
     def favicon():
@@ -184,13 +184,15 @@ def create_app(folder: str | Path, *, token: str | None = None, grader: str = ""
         batch = state.batch()
         kwargs = {k: data[k] for k in ("points", "comment", "rubric") if k in data}
         try:
-            members = [Member(str(m["file"]), int(m["version"])) for m in data.get("members") or []]
+            members = [Member(str(m["file"]), int(m["version"]), m.get("hash")) for m in data.get("members") or []]
             written = decide(state.db, batch, state.specs(), str(data.get("assignment", "")),
                              str(data.get("question", "")), members, reading=data.get("reading"),
                              grader=app.config["GRADER"], **kwargs)
         except StaleWrite as exc:
             return jsonify({"error": str(exc), "stale": True,
                             "current": [c.as_json() for c in exc.conflicts if c is not None]}), 409
+        except ChangedAnswer as exc:
+            return jsonify({"error": str(exc), "stale": True}), 409
         except (DecisionError, KeyError, TypeError, ValueError) as exc:
             return jsonify({"error": str(exc)}), 400
         publish(state.db, batch, files=[d.file for d in written])

@@ -212,8 +212,7 @@ class ReviewDB:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-        found = self.decisions()
-        return [found[(w.file, w.question)] for w in writes]
+        return [self.decision(w.file, w.question) for w in writes]  # type: ignore[misc]
 
     def mark_stale(self, answer_hashes: Mapping[tuple[str, str], str]) -> tuple[int, int]:
         """After a re-run of the batch: a decision whose answer text changed (another hash) is

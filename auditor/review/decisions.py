@@ -33,6 +33,10 @@ class DecisionError(ValueError):
     """A decision that cannot be made as asked (message says why); nothing was stored."""
 
 
+class ChangedAnswer(DecisionError):
+    """The answer text the TA saw is not the batch's any more (the batch was re-run meanwhile)."""
+
+
 def parse_claim(kind: str | None, text: Any) -> Any:
     """A TA's typed claim in the normal form of ``kind`` (LABELING.md); DecisionError if it is not one."""
     raw = str(text).strip()
@@ -108,7 +112,8 @@ def rejudge(q: QuestionSpec, item: AnswerItem, value: Any) -> Outcome:
 @dataclass(frozen=True)
 class Member:
     file: str
-    version: int
+    version: int                    # of the decision the TA saw (0: none)
+    hash: str | None = None         # of the answer text the TA saw (None: not checked)
 
 
 _KEEP = object()
@@ -155,6 +160,9 @@ def decide(db: ReviewDB, batch: ClassBatch, specs: SpecIndex, assignment: str, q
         item = batch.item(m.file, question)
         if item is None or item.assignment != assignment:
             raise DecisionError(f"{m.file}: no answer to {question} in this batch")
+        if m.hash is not None and m.hash != item.hash:
+            raise ChangedAnswer(f"{item.student_id}'s answer changed since you loaded the page (the batch was "
+                                "run again): nothing was saved; reload to see the new text")
         items.append(item)
     writes = []
     for m, item in zip(members, items):

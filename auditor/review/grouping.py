@@ -122,13 +122,13 @@ def group_answers(items: Iterable[AnswerItem], splits: Mapping[str, int] | None 
     groups: list[Group] = []
     for tag, members in sorted(by_tag.items()):
         suffix = f"#{tag}" if tag else ""
-        blank = [a for a in members if a.status == "unanswered" or not normalise(a.text) and a.claimed is None]
+        blank: list[AnswerItem] = []
         claimed: dict[str, list[AnswerItem]] = {}
         prose: list[AnswerItem] = []
         for a in members:
-            if a in blank:
-                continue
-            if a.claimed is not None:
+            if a.status == "unanswered" or (a.claimed is None and not normalise(a.text)):
+                blank.append(a)
+            elif a.claimed is not None:
                 claimed.setdefault(_claim_text(a.claimed), []).append(a)
             else:
                 prose.append(a)

@@ -84,7 +84,9 @@
   function save(g, extra) {
     if (!g) { return Promise.resolve(false); }
     var body = { assignment: A, question: Q, comment: g.querySelector(".comment").value, rubric: ticked(g),
-                 members: membersOf(g).map(function (li) { return { file: li.dataset.file, version: parseInt(li.dataset.version, 10) }; }) };
+                 members: membersOf(g).map(function (li) {
+                   return { file: li.dataset.file, version: parseInt(li.dataset.version, 10), hash: li.dataset.hash };
+                 }) };
     var p = g.querySelector(".points").value;
     if (extra && extra.reading !== undefined) {
       body.reading = extra.reading;
