@@ -142,7 +142,9 @@ def create_app(folder: str | Path, *, token: str | None = None, grader: str = ""
             rows.append({"q": q, "answers": len(answers), "todo": len(todo), "done": done, "stale": stale,
                          "groups": len(group_answers(todo)) if todo else 0})
         rows.sort(key=lambda r: (r["todo"] == r["done"] and not r["stale"], r["q"].assignment))  # work left first
-        return render_template("review_index.html.j2", rows=rows, batch=batch, csrf=app.config["CSRF_TOKEN"])
+        totals = {k: sum(r[k] for r in rows) for k in ("todo", "done", "groups", "stale")}
+        return render_template("review_index.html.j2", rows=rows, batch=batch, totals=totals,
+                               csrf=app.config["CSRF_TOKEN"])
 
     @app.get("/question")
     def question():
