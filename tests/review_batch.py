@@ -3,7 +3,9 @@ plus one variant that hedges a true/false verdict (so the batch has a `review` i
 without execution (reading is what the review corrects; fast)."""
 from __future__ import annotations
 
+import contextlib
 import shutil
+import threading
 from pathlib import Path
 
 import nbformat
@@ -40,3 +42,50 @@ def change_answer(submissions: Path, name: str, question_phrase: str, new_text: 
     at = next(i for i, c in enumerate(nb.cells) if question_phrase in c.source)
     nb.cells[at + 1].source = new_text
     nbformat.write(nb, submissions / name)
+
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+@contextlib.contextmanager
+def serving(out: Path, token: str = "tok", grader: str = "ana"):
+    """The review app on 127.0.0.1 (a free port) in a thread: yields (app, base URL)."""
+    from werkzeug.serving import make_server
+
+    from auditor.review.app import create_app
+
+    app = create_app(out, token=token, grader=grader)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_page(browser, base: str, path: str, token: str = "tok"):
+    """A new session (its own cookies) on ``path``; returns (page, errors seen by the page)."""
+    page = browser.new_context().new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # console errors include Content-Security-Policy violations (an inline script or style would be one)
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(f"{base}/?token={token}")
+    page.goto(f"{base}{path}")
+    page.wait_for_selector(".group.current")
+    return page, errors

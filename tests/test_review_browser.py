@@ -8,20 +8,16 @@ the page before those writes gets the stale-write message instead of overwriting
 from __future__ import annotations
 
 import csv
-import os
-import shutil
-import threading
 
 import pytest
 
 import review_batch as rb
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright (pip) not installed")
+pytest.importorskip("playwright.sync_api", reason="playwright (pip) not installed")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium)"),
+    pytest.mark.skipif(rb.CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium)"),
 ]
 
 A = "example"
@@ -29,43 +25,20 @@ A = "example"
 
 @pytest.fixture()
 def served(tmp_path):
-    from werkzeug.serving import make_server
-
-    from auditor.review.app import create_app
-
     subs = rb.make_submissions(tmp_path / "subs")
     rb.run(subs, tmp_path / "out")
-    app = create_app(tmp_path / "out", token="tok", grader="ana")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield tmp_path, app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with rb.serving(tmp_path / "out") as (app, base):
+        yield tmp_path, app, base
 
 
 @pytest.fixture()
 def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            yield b
-        finally:
-            b.close()
+    with rb.chromium() as b:
+        yield b
 
 
 def open_question(browser, base, q):
-    page = browser.new_context().new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # console errors include Content-Security-Policy violations (an inline script or style would be one)
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(f"{base}/?token=tok")
-    page.goto(f"{base}/question?a={A}&q={q}")
-    page.wait_for_selector(".group.current")
-    return page, errors
+    return rb.open_page(browser, base, f"/question?a={A}&q={q}")
 
 
 def test_grade_a_question_by_groups_correct_a_reading_rerun_and_a_stale_second_session(served, browser):
