@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import nbformat
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "notebooks" / "submissions"
@@ -19,7 +20,15 @@ MANUAL_QUESTION = "convolutional-networks/1"
 HEDGED_QUESTION = "activation-functions/1.2"
 
 
-def make_submissions(folder: Path) -> Path:
+# student text that tries to run script in the review page (in a code span: the answer's plain text
+# keeps it, while markdown HTML tags themselves are dropped by the reader)
+HOSTILE = '<script>document.title="pwned"</script><img src=x onerror=alert(1)>'
+STRIDE_QUESTION = "what does the stride of a convolution change"
+
+
+def make_submissions(folder: Path, *, hostile: bool = False) -> Path:
+    """Our examples, ``hedging.ipynb`` (a hedged verdict: `review`) and, with ``hostile``,
+    ``hostile.ipynb`` (HOSTILE as its answer to MANUAL_QUESTION)."""
     folder.mkdir(parents=True, exist_ok=True)
     for nb in sorted(EXAMPLES.glob("*.ipynb")):
         shutil.copy(nb, folder / nb.name)
@@ -27,6 +36,9 @@ def make_submissions(folder: Path) -> Path:
     cell = next(c for c in nb.cells if HEDGED_FROM in c.source)
     cell.source = cell.source.replace(HEDGED_FROM, HEDGED_TO)
     nbformat.write(nb, folder / "hedging.ipynb")
+    if hostile:
+        shutil.copy(folder / "strong.ipynb", folder / "hostile.ipynb")
+        change_answer(folder, "hostile.ipynb", STRIDE_QUESTION, "**Answer:** `" + HOSTILE + "`")
     return folder
 
 
@@ -89,3 +101,11 @@ def open_page(browser, base: str, path: str, token: str = "tok"):
     page.goto(f"{base}{path}")
     page.wait_for_selector(".group.current")
     return page, errors
+
+
+@pytest.fixture(scope="session")
+def made_batch(tmp_path_factory):
+    """One audited batch (with ``hostile.ipynb``) per test process; tests copy it before writing."""
+    root = tmp_path_factory.mktemp("review-batch")
+    run(make_submissions(root / "subs", hostile=True), root / "out")
+    return root

@@ -4,31 +4,16 @@ from __future__ import annotations
 import re
 import shutil
 
-import nbformat
 import pytest
 
 import review_batch as rb
+from review_batch import HOSTILE, made_batch  # noqa: F401 (the session's batch)
 from auditor.review.app import CONTENT_SECURITY_POLICY, create_app
-
-# in a code span: the answer's plain text keeps it (markdown HTML tags themselves are dropped by the reader)
-HOSTILE = '<script>document.title="pwned"</script><img src=x onerror=alert(1)>'
-
-
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    root = tmp_path_factory.mktemp("review-app")
-    subs = rb.make_submissions(root / "subs")
-    nb = nbformat.read(subs / "strong.ipynb", as_version=4)
-    at = next(i for i, c in enumerate(nb.cells) if "what does the stride of a convolution change" in c.source)
-    nb.cells[at + 1].source = "**Answer:** `" + HOSTILE + "`"
-    nbformat.write(nb, subs / "hostile.ipynb")
-    rb.run(subs, root / "out")
-    return root
 
 
 @pytest.fixture()
-def app(made, tmp_path):
-    shutil.copytree(made / "out", tmp_path / "out")
+def app(made_batch, tmp_path):
+    shutil.copytree(made_batch / "out", tmp_path / "out")
     return create_app(tmp_path / "out", token="tok", grader="ana")
 
 
@@ -126,13 +111,13 @@ def test_index_lists_questions_and_split_regroups(app):
     assert after.count('class="group ') == n_groups + 1
 
 
-def test_the_command_serves_on_loopback_with_a_token(made, tmp_path):
+def test_the_command_serves_on_loopback_with_a_token(made_batch, tmp_path):
     import subprocess
     import sys
     import urllib.error
     import urllib.request
 
-    shutil.copytree(made / "out", tmp_path / "out")
+    shutil.copytree(made_batch / "out", tmp_path / "out")
     proc = subprocess.Popen([sys.executable, "-m", "auditor", "review", str(tmp_path / "out"), "--port", "0",
                              "--grader", "ana"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:

@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 import review_batch as rb
+from review_batch import made_batch  # noqa: F401 (the session's batch)
 from auditor.evaluate.agreement import Evaluation, evaluate_one
 from auditor.review.classdata import load_batch
 from auditor.review.database import ReviewDB, StaleWrite
@@ -19,18 +20,10 @@ from auditor.review.publish import publish
 A = "example"
 
 
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    root = tmp_path_factory.mktemp("review-batch")
-    subs = rb.make_submissions(root / "subs")
-    rb.run(subs, root / "out")
-    return root
-
-
 @pytest.fixture()
-def klass(made, tmp_path):
-    shutil.copytree(made / "subs", tmp_path / "subs")
-    shutil.copytree(made / "out", tmp_path / "out")
+def klass(made_batch, tmp_path):
+    shutil.copytree(made_batch / "subs", tmp_path / "subs")
+    shutil.copytree(made_batch / "out", tmp_path / "out")
     batch = load_batch(tmp_path / "out")
     return tmp_path, batch, ReviewDB.in_folder(tmp_path / "out"), SpecIndex(batch)
 
@@ -67,11 +60,11 @@ def test_parse_claim_per_kind():
 def test_one_decision_grades_a_group_and_flows_into_grades_and_reports(klass):
     root, batch, db, specs = klass
     ms = members(batch, rb.MANUAL_QUESTION)
-    assert len(ms) == 4
+    assert len(ms) == 5
     rubric = db.add_rubric(A, rb.MANUAL_QUESTION, "explains the output size", 1)
     written = decide(db, batch, specs, A, rb.MANUAL_QUESTION, ms, points=1, rubric=[rubric.id],
                      comment="<script>alert(1)</script> good", grader="ana")
-    assert [d.version for d in written] == [1, 1, 1, 1] and {d.points for d in written} == {1.0}
+    assert [d.version for d in written] == [1] * 5 and {d.points for d in written} == {1.0}
     publish(db, batch)
     g = grades(root / "out")
     strong = g["strong.ipynb"]
@@ -132,7 +125,7 @@ def test_rerun_keeps_unchanged_decisions_and_flags_changed_ones(klass):
     rb.run(root / "subs", root / "out")
     decisions = db.decisions()
     stale = {f for (f, q), d in decisions.items() if d.stale}
-    assert stale == {"strong.ipynb"} and len(decisions) == 4
+    assert stale == {"strong.ipynb"} and len(decisions) == 5
     g = grades(root / "out")
     assert g["strong.ipynb"]["ta_points"] == "" and g["typical_mistakes.ipynb"]["ta_points"] == "1"
     assert "Grader&#39;s" not in (root / "out" / "submissions" / "strong.html").read_text(encoding="utf-8")
@@ -146,7 +139,7 @@ def test_export_labels_makes_measured_cases(klass):
     decide(db, batch, specs, A, rb.MANUAL_QUESTION, members(batch, rb.MANUAL_QUESTION), points=1)
     written = export_labels(db, batch, root / "labels")
     label = json.loads((root / "labels" / "hedging.json").read_text(encoding="utf-8"))
-    assert len(written) == 4 and label["file"] == "hedging.ipynb"
+    assert len(written) == 5 and label["file"] == "hedging.ipynb"
     assert label["items"][rb.HEDGED_QUESTION]["claimed"] == "false"
     assert label["items"][rb.MANUAL_QUESTION] == {"answered": True}
     # auditor evaluate's comparison counts the correction as a claim the auditor got wrong
