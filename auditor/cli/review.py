@@ -1,6 +1,6 @@
 """``auditor review DIR``: grade what the auditor left to a person, in a local web app.
 
-    auditor review reports/class [--port N] [--grader NAME] [--open]
+    auditor review [reports/class] [--port N] [--grader NAME] [--open]
     auditor review reports/class --export-labels DIR     # corrected readings as label files
     auditor review reports/class --publish               # grades.csv and reports with the TA's marks
     auditor review reports/class --count-actions         # grading actions with groups vs one by one
@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 
 from auditor.models import ExitCode
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("folder", metavar="DIR", help="the --out folder of `auditor batch` (default of batch: reports/class)")
+    p.add_argument("folder", metavar="DIR", nargs="?", default=os.path.join("reports", "class"),
+                   help="the --out folder of `auditor batch` (default: reports/class, as batch's)")
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     p.add_argument("--grader", default=None, help="your name, stored with each decision (default: the user name)")
     p.add_argument("--open", action="store_true", help="open the address in a web browser")
