@@ -66,22 +66,20 @@ class ReviewState:
         return self._specs
 
 
-def _fmt(value: Any) -> str:
-    from auditor.report.html import format_value
-
-    return format_value(value)
+try:  # the report's shared view model (auditor.report.view / values), where it exists
+    from auditor.report.values import format_value
+    from auditor.report.view import highlight
+except ImportError:  # the report as one module
+    from auditor.report.html import format_value, highlight
 
 
 def create_app(folder: str | Path, *, token: str | None = None, grader: str = "") -> Flask:
-    from auditor.report.html import highlight, render_markdown_safe
-
     here = Path(__file__).parent
     app = Flask(__name__, template_folder=str(here / "templates"), static_folder=str(here / "static"),
                 static_url_path="/static")
     app.jinja_env.autoescape = True
     app.jinja_env.undefined = StrictUndefined
-    app.jinja_env.filters["value"] = _fmt
-    app.jinja_env.filters["markdown_safe"] = render_markdown_safe
+    app.jinja_env.filters["value"] = format_value
     app.jinja_env.globals["highlight"] = highlight
     state = ReviewState(folder)
     app.config["REVIEW_STATE"] = state
