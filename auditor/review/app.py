@@ -8,8 +8,8 @@ Safe by construction:
 - CSRF: every write is a JSON POST carrying the page's random CSRF token in ``X-CSRF-Token`` (a
   cross-site form cannot set the header; the cookie is SameSite=Strict too) and, when the browser
   sends one, an ``Origin`` equal to ours;
-- student text reaches the page only through Jinja autoescape (and the report's nh3 sanitiser for
-  the markdown view); a Content-Security-Policy allows our own script and style files and nothing
+- student text reaches the page only as text, through Jinja autoescape (never as markup; the
+  script sets it with textContent); a Content-Security-Policy allows our own script and style files and nothing
   else (no inline script, no remote load, no framing); no-referrer keeps the token in the page.
 Decisions are written through auditor.review.decisions (optimistic concurrency: a stale write
 answers 409 with the message) and published at once into grades.csv and the student's report.
