@@ -37,7 +37,8 @@ def test_token_required_then_cookie(app):
     assert c.get("/").status_code == 403
     assert c.get("/?token=wrong").status_code == 403
     r = c.get("/?token=tok")
-    assert r.status_code == 200 and "HttpOnly" in r.headers["Set-Cookie"] and "SameSite=Strict" in r.headers["Set-Cookie"]
+    cookie = r.headers["Set-Cookie"]
+    assert r.status_code == 200 and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     assert c.get("/").status_code == 200                      # the cookie now
     assert r.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert r.headers["Referrer-Policy"] == "no-referrer" and r.headers["X-Frame-Options"] == "DENY"

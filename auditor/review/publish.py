@@ -93,7 +93,8 @@ def result_from_dict(d: Mapping[str, Any]) -> Any:
         auditor_version=d.get("auditor_version") or "", error=d.get("error"), error_kind=d.get("error_kind"))
 
 
-def annotations(result: Mapping[str, Any], file_marks: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+def annotations(result: Mapping[str, Any],
+                file_marks: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, str]]]:
     """The report's extra rows per question (``render_html(annotations=...)``) for one student's marks."""
     max_points = {q["id"]: float(q.get("max_points") or 0) for q in result.get("questions") or []}
     out: dict[str, list[tuple[str, str]]] = {}
