@@ -1,0 +1,69 @@
+"""Answer slots: where a template asks for the answer, and the placeholder text it ships there.
+
+A slot *marker* says "the answer goes here" (``$\\color{blue}{\\textit Your Answer:}$``,
+``## Answer:``, ``**Your Explanation:**``); a *placeholder* is template text the student replaces
+(``*Fill this in*``, ``[FILL THIS IN]``, ``YOUR ANSWER HERE``, ``_Type your answer here, replacing
+this text._``, ``Write your answer here``). Neither is ever the student's answer: ``strip_slots``
+removes them from a line and keeps whatever the student typed around or inside them.
+"""
+from __future__ import annotations
+
+import re
+
+# $\color{blue}{\textit Your Answer:}$, recoloured, with the answer typed inside the braces
+_LATEX_MARKER = re.compile(
+    r"\$+\s*\\color\s*\{[^{}$]*\}\s*\{\s*(?:\\text\w*|\\mathrm|\\mathbf)?\s*\{?\s*"
+    r"your\s+(?:answer|explanation)\s*:?(?P<inner>[^$]*?)\}?\s*\}\s*\$+",
+    re.I,
+)
+_PLACEHOLDERS = re.compile(
+    r"""\[\s*fill\ this\ in\s*\]
+      | [*_]{0,2}\s*fill\ this\ in\s*[*_]{0,2}
+      | [*_]{0,2}\s*type\ your\ answer\ here,?\ replacing\ this\ text\.?\s*[*_]{0,2}
+      | [*_]{0,2}\s*write\ your\ answer\ here\.?\s*[*_]{0,2}
+      | your\ answer\ here
+    """,
+    re.I | re.X,
+)
+# a plain marker at the start of a line: "Answer:", "## Answer:", "**Your Answer:**", "Your Explanation:"
+_PLAIN_MARKER = re.compile(
+    r"^[\s#>*_]*(?:your\s+)?(?:answers?|explanation|ans)\s*[*_]*\s*:[*_\s]*", re.I)
+
+
+def strip_slots(line: str) -> str:
+    """The line without slot markers and placeholders (the student's words around them kept)."""
+    out = _LATEX_MARKER.sub(lambda m: " " + m.group("inner").strip() + " ", line)
+    out = _PLACEHOLDERS.sub(" ", out)
+    return out.strip()
+
+
+def has_strong_slot(text: str) -> bool:
+    """The text carries a marker or placeholder that only an answer slot has (not a plain
+    "Answer:" word, which prose also uses)."""
+    return bool(_LATEX_MARKER.search(text) or _PLACEHOLDERS.search(text)
+                or re.search(r"^\s*#{1,6}\s*(?:your\s+)?answer\s*:?\s*$", text, re.I | re.M))
+
+
+def is_placeholder_only(text: str) -> bool:
+    """Nothing but slot markers, placeholders and markup: an untouched answer slot."""
+    rest = strip_slots(text)
+    rest = _PLAIN_MARKER.sub("", rest)
+    return not re.sub(r"[\W_]+", "", rest)
+
+
+def starts_with_marker(line: str) -> bool:
+    """'Answer: 1', '## Answer: 1', '**Your Answer:** true': a line that opens an answer."""
+    return bool(_PLAIN_MARKER.match(line))
+
+
+def before_first_slot(text: str) -> str:
+    """The question's own text: everything before its first answer slot."""
+    cut = len(text)
+    for rx in (_LATEX_MARKER, _PLACEHOLDERS):
+        m = rx.search(text)
+        if m:
+            cut = min(cut, m.start())
+    m = re.search(r"^\s*#{1,6}\s*(?:your\s+)?answer\s*:?.*$", text, re.I | re.M)
+    if m:
+        cut = min(cut, m.start())
+    return text[:cut]

@@ -1,0 +1,144 @@
+"""The notebook flattened into *lines* (markdown parsed with markdown-it-py into blocks, then lines;
+code cells and their outputs as units), each compared with the spec's template fingerprint: what
+the template already said is not the student's. Answer-slot markers and placeholders
+(``auditor.assignment.conventions.slots``) are never the student's either.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from auditor.load.markdown_blocks import parse_blocks
+from auditor.models import ParsedNotebook
+from auditor.assignment.fingerprint import MARKER_WORDS, TemplateIndex, tokens
+
+# A label at the start of a line: "3.", "3)", "(3)", "a.", "b)", "(ii)", "4.1", "Q3", "Answer 3:".
+_LABEL = re.compile(
+    r"""^\s*(?:[*_#>\s]*)
+        (?:(?:answers?|ans|q|question)\s*[:.]?\s*)?
+        \(?(?:(?P<dotted>\d+(?:\.\d+)+)[.):]?
+             |(?P<simple>\d+|[a-hA-H]|[ivxIVX]{1,4})(?:[.):]|\s*[-\u2013:]))
+        (?:\s+|$|(?<=\))(?=\S)|(?<=\.)(?=[A-Z]))""",
+    re.X | re.I,
+)
+# "Answer:", "**Answer 3:**", "ANSWER" alone; not "Answer: 13" (a number after the colon is an answer)
+_MARKER_ONLY = re.compile(r"^\W*(answers?|ans|solutions?)\s*(\d+(\.\d+)*)?\s*[:.)]?[\s*_:\-=>]*$", re.I)
+
+
+@functools.lru_cache(maxsize=65536)
+def normalise(text: str) -> str:
+    """Lowercase, markdown/LaTeX punctuation folded to spaces, whitespace collapsed."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"[`*_\"\u201c\u201d\\]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class Line:
+    cell: int
+    order: int               # global order in the notebook
+    source: str              # "markdown" | "code" | "output"
+    kind: str                # block kind: heading | paragraph | html | code | cell-code | output
+    text: str
+    norm: str
+    marker: str              # list marker typed by the student for the block this line starts
+    heading_level: int
+    template: bool           # nothing of the student's on this line
+    residual: tuple[str, ...]
+    block: int = 0           # global number of the markdown block (paragraph, item) or cell part
+    coverage: float = 0.0    # share of the line's words that are template text
+
+    @property
+    def content(self) -> bool:
+        """The line carries some of the student's own words."""
+        return not self.template and self.kind != "heading"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The notebook flattened into lines, with template text marked."""
+
+    lines: tuple[Line, ...]
+    code_cells_template: frozenset[int]      # code cells whose source is all template
+
+
+def _residual_heuristic(text: str) -> tuple[str, ...]:
+    toks = [t for t in tokens(text) if t not in MARKER_WORDS]
+    return tuple(toks)
+
+
+def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
+    lines: list[Line] = []
+    template_code: set[int] = set()
+    order = 0
+
+    block = 0
+
+    def add(cell, source, kind, text, marker="", level=0):
+        nonlocal order
+        fraction = 0.0
+        if template is not None:
+            cov = template.coverage(text, code=(source == "code"))
+            fraction = cov.fraction
+            residual = cov.meaningful_residual()
+            if not residual and not _MARKER_ONLY.match(text) and not _LABEL.match(text):
+                # "Answer: 13": a bare number after a marker is the answer, not a label
+                residual = tuple(t for t in cov.residual if t.isdigit())
+        else:
+            residual = _residual_heuristic(text)
+        is_template = not residual or bool(_MARKER_ONLY.match(text))
+        lines.append(Line(cell, order, source, kind, text, normalise(text), marker, level, is_template, residual,
+                          block, fraction))
+        order += 1
+
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            for b in parse_blocks(c.source):
+                block += 1
+                first = True
+                if not b.text and b.marker:
+                    add(c.index, "markdown", b.kind, b.marker, b.marker, 0)  # an empty list item
+                    continue
+                for ln in b.text.splitlines():
+                    if not ln.strip():
+                        continue
+                    add(c.index, "markdown", b.kind, ln.strip(), b.marker if first else "",
+                        b.level if b.kind == "heading" else 0)
+                    first = False
+        elif c.cell_type == "code":
+            src_lines = [ln for ln in c.source.splitlines() if ln.strip()]
+            block += 1
+            start = len(lines)
+            for ln in src_lines:
+                add(c.index, "code", "cell-code", ln.rstrip())
+            code_template = all(l.template for l in lines[start:])
+            if template is None:
+                code_template = False
+            if code_template:
+                template_code.add(c.index)
+            block += 1
+            for ln in c.outputs_text.splitlines():
+                if not ln.strip():
+                    continue
+                add(c.index, "output", "output", ln.rstrip())
+                if code_template:  # output of an untouched template cell is not an answer
+                    last = lines[-1]
+                    lines[-1] = Line(last.cell, last.order, last.source, last.kind, last.text, last.norm,
+                                     last.marker, 0, True, (), last.block, 1.0)
+    return Layout(tuple(lines), frozenset(template_code))
+
+
+
+def _label(line: Line) -> str | None:
+    if line.marker and line.marker not in ("-", "*", "+"):
+        return line.marker.rstrip(".)")
+    m = _LABEL.match(line.text)
+    if m:
+        return m.group("dotted") or m.group("simple")
+    return None
+
+
+def is_marker_line(line: Line) -> bool:
+    """'Answer:', 'ANSWER 3:', '**Answer**:' alone on a line: where an answer starts."""
+    return line.source == "markdown" and bool(_MARKER_ONLY.match(line.text))
