@@ -72,7 +72,7 @@ def extract(nb: ParsedNotebook, spec: AssignmentSpec) -> Extraction:
     regions: dict[str, list[int]] = {}
     for q in spec.questions:
         if q.sub is None and q.id in loc.questions:
-            lo, hi = _region_bounds(spec, q.id, loc.questions, loc.sections, len(lines))
+            lo, hi = _region_bounds(spec, q.id, loc.questions, loc.sections, len(lines), lay)
             regions[q.id] = list(range(lo, hi))
 
     regions, direct = _split_grouped_sections(spec, regions, lines)
@@ -121,7 +121,7 @@ def extract(nb: ParsedNotebook, spec: AssignmentSpec) -> Extraction:
             answers[q.id] = Answer(q.id, False, placement="elsewhere", note="answered in a separate file")
     code_cells: dict[str, int] = {}
     for qid, anchor in loc.questions.items():
-        lo, hi = _region_bounds(spec, qid, loc.questions, loc.sections, len(lines))
+        lo, hi = _region_bounds(spec, qid, loc.questions, loc.sections, len(lines), lay)
         cells_here = list(dict.fromkeys(lines[i].cell for i in range(lo, hi) if lines[i].source == "code"))
         # the question's own code: a template cell when there is one (not a "!pip install" the student added)
         own = [c for c in cells_here if c in lay.code_cells_template] or cells_here

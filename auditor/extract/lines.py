@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from auditor.load.markdown_blocks import parse_blocks
 from auditor.models import ParsedNotebook
 from auditor.assignment.fingerprint import MARKER_WORDS, TemplateIndex, tokens
+from auditor.assignment.conventions import closes_region, nbgrader_grade_id
+from auditor.assignment.conventions.slots import has_strong_slot, starts_with_marker, strip_slots
 
 # A label at the start of a line: "3.", "3)", "(3)", "a.", "b)", "(ii)", "4.1", "Q3", "Answer 3:".
 _LABEL = re.compile(
@@ -48,11 +50,12 @@ class Line:
     residual: tuple[str, ...]
     block: int = 0           # global number of the markdown block (paragraph, item) or cell part
     coverage: float = 0.0    # share of the line's words that are template text
+    opens_answer: bool = False  # starts with an answer marker ("## Answer: 1" is an answer, not a heading)
 
     @property
     def content(self) -> bool:
         """The line carries some of the student's own words."""
-        return not self.template and self.kind != "heading"
+        return not self.template and (self.kind != "heading" or self.opens_answer)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,13 @@ class Layout:
 
     lines: tuple[Line, ...]
     code_cells_template: frozenset[int]      # code cells whose source is all template
+    closers: frozenset[int] = frozenset()    # cells that end a question's answer region by convention
+    slot_cells: frozenset[int] = frozenset()  # cells holding an answer slot (marker or placeholder)
+    grade_ids: dict = field(default_factory=dict)  # nbgrader grade_id -> cell
+    first_line: dict = field(default_factory=dict)  # cell -> index of its first line
+
+    def student_cells(self) -> frozenset[int]:
+        return frozenset(ln.cell for ln in self.lines if ln.content)
 
 
 def _residual_heuristic(text: str) -> tuple[str, ...]:
@@ -78,6 +88,15 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
     def add(cell, source, kind, text, marker="", level=0):
         nonlocal order
         fraction = 0.0
+        if source == "markdown":
+            shown = strip_slots(text)
+            if shown != text:
+                if not re.sub(r"[\W_]+", "", shown):  # an untouched slot marker or placeholder
+                    lines.append(Line(cell, order, source, kind, text, normalise(text), marker, level, True, (),
+                                      block, 1.0))
+                    order += 1
+                    return
+                text = shown
         if template is not None:
             cov = template.coverage(text, code=(source == "code"))
             fraction = cov.fraction
@@ -89,7 +108,7 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
             residual = _residual_heuristic(text)
         is_template = not residual or bool(_MARKER_ONLY.match(text))
         lines.append(Line(cell, order, source, kind, text, normalise(text), marker, level, is_template, residual,
-                          block, fraction))
+                          block, fraction, kind == "heading" and starts_with_marker(text)))
         order += 1
 
     for c in nb.cells:
@@ -126,7 +145,16 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
                     last = lines[-1]
                     lines[-1] = Line(last.cell, last.order, last.source, last.kind, last.text, last.norm,
                                      last.marker, 0, True, (), last.block, 1.0)
-    return Layout(tuple(lines), frozenset(template_code))
+    first_line: dict[int, int] = {}
+    for i, ln in enumerate(lines):
+        first_line.setdefault(ln.cell, i)
+    return Layout(
+        tuple(lines), frozenset(template_code),
+        closers=frozenset(c.index for c in nb.cells if closes_region(c)),
+        slot_cells=frozenset(c.index for c in nb.cells if c.cell_type == "markdown" and has_strong_slot(c.source)),
+        grade_ids={gid: c.index for c in nb.cells if (gid := nbgrader_grade_id(c))},
+        first_line=first_line,
+    )
 
 
 

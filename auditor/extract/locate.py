@@ -60,6 +60,11 @@ def locate(spec: AssignmentSpec, lay: Layout) -> Located:
     anchors: dict[str, int] = {}
     pos = 0
     for q in top:
+        by_id = _grade_id_anchor(q, lay, pos)
+        if by_id is not None:
+            anchors[q.id] = by_id
+            pos = by_id + 1
+            continue
         phrases = _norm_phrases(q)
         start = max(pos, sections.get(q.section, pos))
         found = None
@@ -83,15 +88,30 @@ def locate(spec: AssignmentSpec, lay: Layout) -> Located:
         if q.sub is None or q.parent not in anchors:
             continue
         phrases = _norm_phrases(q)
-        lo, hi = _region_bounds(spec, q.parent, anchors, sections, len(lines))
+        lo, hi = _region_bounds(spec, q.parent, anchors, sections, len(lines), lay)
         # a copy of the statement (mostly template words), not a sentence of the student's that uses its words
         statements[q.id] = tuple(i for i in range(lo, hi) if _contains_phrase(lines[i].norm, phrases)
                                  and (lines[i].template or lines[i].coverage >= 0.5))
     return Located(anchors, sections, statements)
 
 
-def _region_bounds(spec, qid, anchors, sections, n_lines) -> tuple[int, int]:
-    """[anchor, next anchor or next section heading) for a top-level question."""
+GRADE_ID = "grade_id:"
+
+
+def _grade_id_anchor(q: QuestionSpec, lay: Layout, pos: int) -> int | None:
+    """A phrase ``grade_id:<id>`` anchors the question at the first line of the cell with that id."""
+    for p in q.phrases:
+        if p.startswith(GRADE_ID):
+            cell = lay.grade_ids.get(p[len(GRADE_ID):].strip())
+            i = lay.first_line.get(cell) if cell is not None else None
+            if i is not None and i >= pos:
+                return i
+    return None
+
+
+def _region_bounds(spec, qid, anchors, sections, n_lines, lay: Layout | None = None) -> tuple[int, int]:
+    """[anchor, next anchor or next section heading) for a top-level question, cut at the
+    convention's end of the question (see the module doc) when ``lay`` is given."""
     start = anchors[qid]
     end = n_lines
     for other, i in anchors.items():
@@ -100,6 +120,18 @@ def _region_bounds(spec, qid, anchors, sections, n_lines) -> tuple[int, int]:
     for i in sections.values():
         if i > start:
             end = min(end, i)
+    if lay is not None:
+        end = min(end, _convention_end(lay, lay.lines[start].cell, end))
     return start, end
+
+
+def _convention_end(lay: Layout, anchor_cell: int, end: int) -> int:
+    """The first line of the cell that ends the question by convention, else ``end``."""
+    cells = sorted(c for c, i in lay.first_line.items() if c > anchor_cell and i < end)
+    students = lay.student_cells() if anchor_cell in lay.slot_cells else None
+    for c in cells:
+        if c in lay.closers or (students is not None and c not in students):
+            return lay.first_line[c]
+    return end
 
 

@@ -60,6 +60,11 @@ def closes_region(cell: Cell) -> bool:
     return _nbgrader.closes_question(cell) or _otter.closes_question(cell)
 
 
+def nbgrader_grade_id(cell: Cell) -> str | None:
+    gid = _nbgrader.meta(cell).get("grade_id")
+    return str(gid) if gid else None
+
+
 def _first_line(text: str) -> str:
     return next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
 
