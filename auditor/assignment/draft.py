@@ -148,6 +148,9 @@ def _propose_convention(q: FoundQuestion, nb: ParsedNotebook, qid: str) -> list[
             subs.append(DraftQuestion(f"{qid}.{k}", var, answer_patterns=[answer_pattern(var)],
                                       comment=f"the answer variable {var}"))
         targets = subs if wording.claim == "verdict" else []
+    for t in [top, *subs]:
+        if t.check == "true_false":  # proposed from the code/wording recognisers above
+            t.key_todo, t.key_hint = '"true"', None
     for t in targets:
         if t.check is None and t.claim is None:
             t.claim, t.check, t.params = wording.claim, wording.check, dict(wording.params)

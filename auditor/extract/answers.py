@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from auditor.models import Answer, AssignmentSpec, ParsedNotebook, QuestionSpec, Segment
+from auditor.assignment.conventions import points_elsewhere
 from auditor.assignment.fingerprint import TemplateIndex
 from auditor.extract.lines import Line, layout, normalise
 from auditor.extract.locate import _region_bounds, locate
@@ -116,6 +117,10 @@ def extract(nb: ParsedNotebook, spec: AssignmentSpec) -> Extraction:
                 part = split.get(s.sub, [])
                 answers[s.id] = Answer(s.id, bool(part), _segments(part), _placement(part, anchor_cell),
                                        note=f"split by {how}")
+    for qid, a in list(answers.items()):
+        if a.answered and a.text and points_elsewhere(a.text):
+            answers[qid] = Answer(qid, False, a.segments, "elsewhere",
+                                  note="the answer only points elsewhere (another file, paper): nothing to read here")
     for q in spec.questions:
         if q.answered_elsewhere and not answers[q.id].answered:
             answers[q.id] = Answer(q.id, False, placement="elsewhere", note="answered in a separate file")

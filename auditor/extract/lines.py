@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from auditor.load.markdown_blocks import parse_blocks
 from auditor.models import ParsedNotebook
 from auditor.assignment.fingerprint import MARKER_WORDS, TemplateIndex, tokens
-from auditor.assignment.conventions import closes_region, nbgrader_grade_id
+from auditor.assignment.conventions import (
+    closes_region, is_markdown_solution, is_student_line, nbgrader_grade_id, solution_code_policy)
 from auditor.assignment.conventions.slots import has_strong_slot, starts_with_marker, strip_slots
 
 # A label at the start of a line: "3.", "3)", "(3)", "a.", "b)", "(ii)", "4.1", "Q3", "Answer 3:".
@@ -25,6 +26,8 @@ _LABEL = re.compile(
     re.X | re.I,
 )
 # "Answer:", "**Answer 3:**", "ANSWER" alone; not "Answer: 13" (a number after the colon is an answer)
+_BARE_NUMBER = re.compile(r"^\s*[-+]?\d+\.\d+\s*$")   # "4.9" alone: a value, not a label "4.1"
+_LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
 _MARKER_ONLY = re.compile(r"^\W*(answers?|ans|solutions?)\s*(\d+(\.\d+)*)?\s*[:.)]?[\s*_:\-=>]*$", re.I)
 
 
@@ -101,9 +104,13 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
             cov = template.coverage(text, code=(source == "code"))
             fraction = cov.fraction
             residual = cov.meaningful_residual()
-            if not residual and not _MARKER_ONLY.match(text) and not _LABEL.match(text):
+            if not residual and not _MARKER_ONLY.match(text) and (not _LABEL.match(text) or _BARE_NUMBER.match(text)):
                 # "Answer: 13": a bare number after a marker is the answer, not a label
                 residual = tuple(t for t in cov.residual if t.isdigit())
+            if residual and source == "markdown" and "\\" in text:
+                # LaTeX command names (\left, \frac) are markup, not the student's words
+                commands = {m.lower() for m in _LATEX_COMMAND.findall(text)}
+                residual = tuple(t for t in residual if t not in commands)
         else:
             residual = _residual_heuristic(text)
         is_template = not residual or bool(_MARKER_ONLY.match(text))
@@ -129,8 +136,15 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
             src_lines = [ln for ln in c.source.splitlines() if ln.strip()]
             block += 1
             start = len(lines)
+            policy = solution_code_policy(c) if template is not None else None
             for ln in src_lines:
                 add(c.index, "code", "cell-code", ln.rstrip())
+                if policy is not None:  # an nbgrader solution cell: its own rule, not the fingerprint's
+                    last = lines[-1]
+                    mine = policy == "student" and is_student_line(ln)
+                    lines[-1] = Line(last.cell, last.order, last.source, last.kind, last.text, last.norm, last.marker,
+                                     0, not mine, (tuple(tokens(ln)) or ("code",)) if mine else (), last.block,
+                                     0.0 if mine else 1.0)
             code_template = all(l.template for l in lines[start:])
             if template is None:
                 code_template = False
@@ -150,7 +164,8 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
         first_line.setdefault(ln.cell, i)
     return Layout(
         tuple(lines), frozenset(template_code),
-        closers=frozenset(c.index for c in nb.cells if closes_region(c)),
+        closers=frozenset({c.index for c in nb.cells if closes_region(c)}
+                          | {c.index + 1 for c in nb.cells if is_markdown_solution(c)}),
         slot_cells=frozenset(c.index for c in nb.cells if c.cell_type == "markdown" and has_strong_slot(c.source)),
         grade_ids={gid: c.index for c in nb.cells if (gid := nbgrader_grade_id(c))},
         first_line=first_line,

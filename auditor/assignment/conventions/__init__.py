@@ -25,7 +25,11 @@ from auditor.models import Cell, ParsedNotebook
 from auditor.assignment.conventions import labels as _labels
 from auditor.assignment.conventions import nbgrader as _nbgrader
 from auditor.assignment.conventions import otter as _otter
-from auditor.assignment.conventions.slots import before_first_slot
+from auditor.assignment.conventions.nbgrader import is_student_line
+from auditor.assignment.conventions.slots import before_first_slot, points_elsewhere
+
+__all__ = ["Discovered", "discover", "closes_region", "is_markdown_solution", "is_student_line",
+           "nbgrader_grade_id", "points_elsewhere", "solution_code_policy", "FAMILY_HEADINGS"]
 
 FAMILY_HEADINGS = {
     "inline": "Inline questions",
@@ -52,6 +56,19 @@ class Discovered:
     @property
     def id(self) -> str:
         return f"{self.family}/{self.name}"
+
+
+def solution_code_policy(cell: Cell) -> str | None:
+    """For an nbgrader solution code cell: "stub" (still raises NotImplementedError: no answer here)
+    or "student" (statements are the student's); None for any other cell."""
+    if cell.cell_type != "code" or not _nbgrader.is_solution(cell):
+        return None
+    return "stub" if _nbgrader.unanswered_stub(cell) else "student"
+
+
+def is_markdown_solution(cell: Cell) -> bool:
+    """An nbgrader markdown answer cell: the answer is that cell alone."""
+    return cell.cell_type == "markdown" and _nbgrader.is_solution(cell)
 
 
 def closes_region(cell: Cell) -> bool:

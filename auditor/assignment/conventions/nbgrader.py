@@ -54,3 +54,17 @@ def tested_names(code: str) -> list[str]:
                 if isinstance(sub, ast.Name) and sub.id not in _NOT_ANSWERS and sub.id not in out:
                     out.append(sub.id)
     return out
+
+
+def unanswered_stub(cell: Cell) -> bool:
+    """A solution code cell that still raises the release's ``NotImplementedError``: nothing of the
+    student's runs in it."""
+    return cell.cell_type == "code" and is_solution(cell) and any(
+        ln.strip().startswith("raise NotImplementedError") for ln in cell.source.splitlines())
+
+
+def is_student_line(line: str) -> bool:
+    """In a solution cell whose stub was replaced, every statement is the student's (even one the
+    template shows elsewhere); comments and ``...`` placeholders are not."""
+    text = line.strip()
+    return bool(text) and not text.startswith("#") and text != "..." and not text.startswith("raise NotImplementedError")

@@ -38,10 +38,27 @@ def strip_slots(line: str) -> str:
 
 
 def has_strong_slot(text: str) -> bool:
-    """The text carries a marker or placeholder that only an answer slot has (not a plain
-    "Answer:" word, which prose also uses)."""
-    return bool(_LATEX_MARKER.search(text) or _PLACEHOLDERS.search(text)
-                or re.search(r"^\s*#{1,6}\s*(?:your\s+)?answer\s*:?\s*$", text, re.I | re.M))
+    """The text has a line that opens with a marker or placeholder that only an answer slot has
+    (not a plain "Answer:" word, which prose also uses; not a placeholder quoted mid-sentence)."""
+    for line in text.splitlines():
+        head = line.lstrip(" >*_")
+        if _LATEX_MARKER.match(head) or _PLACEHOLDERS.match(line.strip()) or \
+                re.match(r"^\s*#{1,6}\s*(?:your\s+)?answer\b", line, re.I):
+            return True
+    return False
+
+
+_ELSEWHERE = re.compile(
+    r"\b(?:refer(?:\s+to)?|see|look at|check|in)\s+(?:my|the|our)\s+(?:\w+\s+){0,2}?"
+    r"(?:notebook|paper|notes?|pdf|file|attachment|handwritten|scan|photo|image)s?\b"
+    r"|\b(?:did|done|wrote|solved)\s+(?:it|this|them)\s+(?:on|in)\s+(?:paper|my notebook|a notebook)\b",
+    re.I)
+
+
+def points_elsewhere(text: str) -> bool:
+    """A short answer that only says the answer is somewhere else ("Refer my notebook for answers",
+    "I did it on paper..."): not an answer in this notebook."""
+    return len(text.split()) <= 20 and bool(_ELSEWHERE.search(text))
 
 
 def is_placeholder_only(text: str) -> bool:
