@@ -13,12 +13,15 @@ _OPTION = re.compile(
     r"^\s*(?:[-*+]\s*)?(?:\*\*|_)?\(?(?P<label>\d{1,2}|[a-h]|[ivx]{1,4})(?:\)|\.)(?:\*\*|_)?\s+\S",
     re.I | re.M)
 _PICK = re.compile(r"\b(select|choose|pick|which of the (?:following|options|above)|which (?:one|option)|"
-                   r"circle|mark (?:all|the)|correct option|the correct answer|option number)\b", re.I)
-_MANY = re.compile(r"\b(all that apply|select all|choose all|mark all|one or more|which (?:of the following )?(?:are|hold))\b",
-                   re.I)
+                   r"circle|mark (?:all|the)|correct option|the correct answer|option number|your choice|"
+                   r"one of the (?:statements|options|following) is)\b", re.I)
+_MANY = re.compile(r"\b(all that apply|select all|choose all|mark all|one or more|which (?:of the following )?(?:are|hold)"
+                   r"|which of the following (?:\w+ ){0,3}(?:have|are|hold|apply))\b", re.I)
 _VERDICT = re.compile(r"\btrue\s*(?:or|/)\s*false\b|\bset (?:it )?(?:to )?true\b|\b(?:true|false) if\b", re.I)
-_NUMBER = re.compile(r"\b(how many|what is the (?:value|number|range)|number of|the range|compute the value|"
-                     r"save this number|what (?:would|will) .{0,40} (?:output|return|be))\b", re.I)
+_NUMBER = re.compile(r"\b(how many|how much|count how|what is the (?:value|number|range|average|mean|median|total)|"
+                     r"number of|the range|compute the value|save this number|predict(?:ed|ion)? the|"
+                     r"correlation coefficient|standard deviation|what (?:would|will) .{0,40} (?:output|return|be))\b",
+                     re.I)
 _SHAPE = re.compile(r"\b(shape of|what (?:is|will be) the shape|output shape|dimensions? of)\b", re.I)
 
 
