@@ -60,12 +60,21 @@ def literal_assignments(code: str) -> list[tuple[str, Any, str]]:
         return []
     out: list[tuple[str, Any, str]] = []
     for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        target, text = node.targets[0], ast.get_source_segment(code, node) or ""
+        pairs = [(target, node.value)]
+        if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) and \
+                len(target.elts) == len(node.value.elts):
+            pairs = list(zip(target.elts, node.value.elts))  # has_five, is_long = True, False
+        for t, v in pairs:
+            if not isinstance(t, ast.Name):
+                continue
             try:
-                value = _fold(node.value)
+                value = _fold(v)
             except (_NotConstant, TypeError, ValueError, OverflowError, RecursionError):
                 continue
-            out.append((node.targets[0].id, value, ast.get_source_segment(code, node) or ""))
+            out.append((t.id, value, text))
     return out
 
 
@@ -88,14 +97,17 @@ def _as_kind(kind: str, value: Any) -> Any:
     return None
 
 
-def read_code_value(kind: str, answer: Answer) -> Claim | None:
-    """The claim of ``kind`` from the answer's code, or None when the code states none."""
+def read_code_value(kind: str, answer: Answer, names: tuple[str, ...] = ()) -> Claim | None:
+    """The claim of ``kind`` from the answer's code, or None when the code states none.
+    ``names``: the answer variables the question asks for, when it names them (only those count)."""
     code_segments = [s for s in answer.segments if s.source == "code"]
     if not code_segments or any(s.source == "markdown" for s in answer.segments):
         return None
     found: list[tuple[str, Any, str, int]] = []
     for seg in code_segments:
         found.extend((n, v, t, seg.cell) for n, v, t in literal_assignments(seg.text))
+    if names and any(n in names for n, _, _, _ in found):
+        found = [f for f in found if f[0] in names]
     if not found:
         return None
     latest: dict[str, tuple[Any, str, int]] = {}

@@ -59,7 +59,8 @@ def read_claim(kind: str, answer: Answer, question: QuestionSpec) -> Claim:
         raise ValueError(f"unknown claim kind {kind!r} (known: {', '.join(KINDS)})") from None
     if not answer.answered and kind != "code":
         return Claim(kind=kind, readable=False, notes=("unanswered",))
-    claim = read_code_value(kind, answer) or reader(answer, question)  # a code answer's literal value first
+    names = tuple(p for p in question.phrases if p.isidentifier())  # a sub-question named by its variable
+    claim = read_code_value(kind, answer, names) or reader(answer, question)  # a code answer's literal first
     if claim.kind != kind:
         claim = Claim(kind=kind, value=claim.value, readable=claim.readable, span=claim.span,
                       notes=claim.notes, extra=claim.extra)

@@ -71,6 +71,7 @@ class Layout:
     slot_cells: frozenset[int] = frozenset()  # cells holding an answer slot (marker or placeholder)
     grade_ids: dict = field(default_factory=dict)  # nbgrader grade_id -> cell
     first_line: dict = field(default_factory=dict)  # cell -> index of its first line
+    code_cells: frozenset[int] = frozenset()
 
     def student_cells(self) -> frozenset[int]:
         return frozenset(ln.cell for ln in self.lines if ln.content)
@@ -169,6 +170,7 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
         slot_cells=frozenset(c.index for c in nb.cells if c.cell_type == "markdown" and has_strong_slot(c.source)),
         grade_ids={gid: c.index for c in nb.cells if (gid := nbgrader_grade_id(c))},
         first_line=first_line,
+        code_cells=frozenset(c.index for c in nb.cells if c.cell_type == "code"),
     )
 
 

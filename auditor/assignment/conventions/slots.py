@@ -30,10 +30,14 @@ _PLAIN_MARKER = re.compile(
     r"^[\s#>*_]*(?:your\s+)?(?:answers?|explanation|ans)\s*[*_]*\s*:[*_\s]*", re.I)
 
 
+_YOUR_MARKER = re.compile(r"^[\s#>*_]*your\s+(?:answer|explanation)\s*[*_]*\s*:[*_\s]*", re.I)
+
+
 def strip_slots(line: str) -> str:
     """The line without slot markers and placeholders (the student's words around them kept)."""
     out = _LATEX_MARKER.sub(lambda m: " " + m.group("inner").strip() + " ", line)
     out = _PLACEHOLDERS.sub(" ", out)
+    out = _YOUR_MARKER.sub("", out.strip())
     return out.strip()
 
 
@@ -49,7 +53,7 @@ def has_strong_slot(text: str) -> bool:
 
 
 _ELSEWHERE = re.compile(
-    r"\b(?:refer(?:\s+to)?|see|look at|check|in)\s+(?:my|the|our)\s+(?:\w+\s+){0,2}?"
+    r"\b(?:refer(?:\s+to)?|see|look at)\s+(?:my|the|our)\s+(?:\w+\s+){0,2}?"
     r"(?:notebook|paper|notes?|pdf|file|attachment|handwritten|scan|photo|image)s?\b"
     r"|\b(?:did|done|wrote|solved)\s+(?:it|this|them)\s+(?:on|in)\s+(?:paper|my notebook|a notebook)\b",
     re.I)

@@ -1,0 +1,201 @@
+"""Question discovery by convention (auditor.assignment.conventions), init drafts from it, and the
+audit of submissions with those drafts. Fixture notebooks: tests/convention_notebooks.py."""
+from __future__ import annotations
+
+import pytest
+
+from auditor.assignment.conventions import discover
+from auditor.assignment.conventions.labels import find_labels, question_labels
+from auditor.assignment.conventions.slots import has_strong_slot, is_placeholder_only, points_elsewhere, strip_slots
+from auditor.assignment.conventions.wording import options_of, propose
+from auditor.assignment.draft import draft_spec
+from auditor.assignment.spec import parse_spec
+from auditor.load.notebook import load_notebook
+from auditor.pipeline import audit_parsed
+from tests import convention_notebooks as cn
+
+
+def _load(tmp_path, name, cells):
+    return load_notebook(cn.write(tmp_path / f"{name}.ipynb", cells))
+
+
+def _audit(tmp_path, template_cells, submission_cells, spec_text=None):
+    template = _load(tmp_path, "template", template_cells)
+    spec = parse_spec(spec_text or draft_spec(template))
+    result = audit_parsed(_load(tmp_path, "submission", submission_cells), assignment=spec, execute=False)
+    return spec, {q.id: q for q in result.questions}
+
+
+# --------------------------------------------------------------------------- recognisers
+
+@pytest.mark.parametrize("line, family, name", [
+    ("**Inline Question 1**", "inline", "1"),
+    ("## Inline Question 2:", "inline", "2"),
+    ("### Question 2a ###", "q", "2a"),
+    ("### Question 6b (ii) ###", "q", "6bii"),
+    ("**Question 1f:** You may have noticed", "q", "1f"),
+    ("### 1a) Load the data", "q", "1a"),
+    ("### Exercise 3", "exercise", "3"),
+    ("**Task 2.** True or false", "task", "2"),
+    ("Q3: What is the number", "q", "3"),
+])
+def test_printed_labels(tmp_path, line, family, name):
+    nb = _load(tmp_path, "x", [line + "\nsome text"])
+    [label] = find_labels(nb)
+    assert (label.family, label.name) == (family, name)
+
+
+@pytest.mark.parametrize("line", ["The question 2 of the last homework was easy.", "Questions are welcome",
+                                  "We ran 3 tasks in parallel", "1. Sigmoid"])
+def test_prose_is_not_a_label(tmp_path, line):
+    assert find_labels(_load(tmp_path, "x", [line])) == []
+
+
+def test_a_label_that_heads_others_is_a_section(tmp_path):
+    nb = _load(tmp_path, "x", ["## Question 1: Calculus ##\n### Question 1a", "### Question 1b",
+                               "### Question 2 (i)", "### Question 2 (ii)"])
+    assert [lb.name for lb in question_labels(find_labels(nb))] == ["1a", "1b", "2i", "2ii"]
+
+
+@pytest.mark.parametrize("line, kept", [
+    (r"$\color{blue}{\textit Your Answer:}$ *Fill this in*", ""),
+    (r"$\color{green}{\textit Your Answer:}$", ""),
+    (r"$\color{blue}{\textit Your Answer: 1, 3}$", "1, 3"),
+    (r"$\color{blue}{\textit Your Answer:}$*yes*", "*yes*"),
+    ("[FILL THIS IN]", ""),
+    ("[2 3]", "[2 3]"),
+    ("YOUR ANSWER HERE", ""),
+    ("_Type your answer here, replacing this text._: (ii)", ": (ii)"),
+    ("Write your answer here", ""),
+])
+def test_slot_markers_and_placeholders_are_stripped(line, kept):
+    assert strip_slots(line) == kept
+    assert is_placeholder_only(line) == (kept == "")
+
+
+def test_strong_slots_open_a_line_not_a_sentence():
+    assert has_strong_slot("Why?\n\n$\\color{blue}{\\textit Your Answer:}$ *Fill this in*")
+    assert has_strong_slot("## Answer:\n[FILL THIS IN]")
+    assert not has_strong_slot("Put the answer in the cell that says _Type your answer here, replacing this text._")
+
+
+@pytest.mark.parametrize("text, elsewhere", [("Refer my notebook for answers.", True), ("I did it on paper...", True),
+                                             ("See the figure above: the loss decreases.", False),
+                                             ("Not in the notebook's data: we cannot tell.", False)])
+def test_answers_that_point_elsewhere(text, elsewhere):
+    assert points_elsewhere(text) == elsewhere
+
+
+def test_wording_proposes_the_claim_kind():
+    many = propose("Which can reduce the gap? Select all that apply.\n1. More data\n2. More units\n3. Regularise")
+    assert (many.claim, many.options, many.select) == ("choice", ("1", "2", "3"), "many")
+    one = propose("Record your choice in `q_answer`.\n\n1. larger\n2. smaller\n3. the same")
+    assert (one.claim, one.select) == ("choice", "one")
+    assert options_of("(i) 1.9\n\n(ii) 4.9\n\n(iii) 10.9") == ("i", "ii", "iii")
+    assert propose("**Inline Question 2** - *True or False*\n\nA statement.").claim == "verdict"
+    assert propose("How many rows have -1 in `steps`?").claim == "number"
+    assert propose("Explain briefly why the loss starts near 2.3.").claim is None
+
+
+# --------------------------------------------------------------------------- discovery per convention
+
+def test_inline_questions(tmp_path):
+    found = discover(_load(tmp_path, "t", cn.inline_template()))
+    assert [(d.id, d.cell) for d in found] == [("inline/1", 2), ("inline/2", 4), ("inline/3", 5)]
+    assert "Fill this in" not in found[0].text and "Your Answer" not in found[0].text
+
+
+def test_nbgrader_questions_come_from_the_metadata(tmp_path):
+    found = discover(_load(tmp_path, "t", cn.nbgrader_template()))
+    assert [d.id for d in found] == ["q/1a", "q/1b", "q/2a", "q/2a-2"]
+    by = {d.id: d for d in found}
+    assert by["q/1b"].points == 2 and by["q/1a"].answer_cell == 3
+    assert by["q/2a"].variables == ("has_five", "is_long")
+    assert by["q/2a-2"].convention == "nbgrader" and by["q/2a-2"].answer_cell == 12
+
+
+def test_otter_questions_and_points(tmp_path):
+    found = discover(_load(tmp_path, "t", cn.otter_template()))
+    assert [d.id for d in found] == ["q/1a", "q/1b", "q/1c"]
+    assert [d.points for d in found] == [2.0, 1.0, None]
+    assert [d.convention for d in found] == ["otter", "otter", "label"]  # 1c has no name: found by its label
+
+
+def test_printed_label_families(tmp_path):
+    found = discover(_load(tmp_path, "t", cn.labels_template()))
+    assert [d.id for d in found] == ["exercise/1", "task/2", "q/3"]
+
+
+# --------------------------------------------------------------------------- init drafts
+
+def test_init_draft_ids_kinds_and_todo_keys(tmp_path):
+    text = draft_spec(_load(tmp_path, "t", cn.nbgrader_template()))
+    spec = parse_spec(text)
+    by = {q.id: q for q in spec.questions}
+    assert set(by) == {"q/1a", "q/1b", "q/2a", "q/2a.1", "q/2a.2", "q/2a-2"}
+    assert by["q/1a"].claim == "number" and by["q/1b"].points == 2.0
+    assert by["q/2a.1"].claim == "verdict" and by["q/2a.1"].answer_patterns
+    assert text.count('key = "TODO"') == 2 + (1 if "choice_selection" in text else 0)
+    # "TODO" is no key yet: the check waits, the question is graded by hand
+    assert by["q/2a.1"].key is None and by["q/2a.1"].check is None and "TODO" in by["q/2a.1"].reason
+
+
+def test_todo_key_is_manual_and_a_filled_key_is_judged(tmp_path):
+    template = _load(tmp_path, "t", cn.nbgrader_template())
+    draft = draft_spec(template)
+    _, got = _audit(tmp_path, cn.nbgrader_template(), cn.nbgrader_submission(), draft)
+    assert got["q/2a.1"].status.value == "manual" and got["q/2a.1"].claimed == "true"
+    keyed = draft.replace('key = "TODO"', 'key = "false"', 1)  # the first TODO is q/2a.1's
+    _, got = _audit(tmp_path, cn.nbgrader_template(), cn.nbgrader_submission(), keyed)
+    assert got["q/2a.1"].status.value == "fail" and got["q/2a.2"].status.value == "manual"
+
+
+def test_otter_draft_uses_printed_numbers(tmp_path):
+    spec = parse_spec(draft_spec(_load(tmp_path, "t", cn.otter_template())))
+    assert [q.id for q in spec.questions] == ["q/1a", "q/1b", "q/1c"]
+    assert spec.question("q/1b").claim == "number"
+
+
+# --------------------------------------------------------------------------- audits with the drafts
+
+def test_inline_answers_after_the_marker_in_the_same_cell(tmp_path):
+    _, got = _audit(tmp_path, cn.inline_template(), cn.inline_submission())
+    assert got["inline/1"].status.value != "unanswered" and "1/10" in got["inline/1"].answer_text
+    assert "best" not in got["inline/1"].answer_text       # the code cell after the question is not its answer
+    assert got["inline/2"].status.value != "unanswered"     # a verdict after the explanation marker
+    assert got["inline/3"].status.value != "unanswered" and "1, 2" in got["inline/3"].answer_text
+
+
+def test_untouched_or_recoloured_slots_are_blank(tmp_path):
+    _, got = _audit(tmp_path, cn.inline_template(), cn.inline_blank_recoloured())
+    assert {q: r.status.value for q, r in got.items()} == {q: "unanswered" for q in got}
+
+
+def test_nbgrader_answers(tmp_path):
+    _, got = _audit(tmp_path, cn.nbgrader_template(), cn.nbgrader_submission())
+    assert got["q/1a"].status.value != "unanswered" and got["q/1a"].claimed is None  # computed: not read
+    assert got["q/1b"].status.value != "unanswered" and got["q/1b"].cells == (7,)    # the inserted cell below
+    assert got["q/2a.1"].claimed == "true" and got["q/2a.2"].claimed == "false"
+    assert got["q/2a-2"].status.value == "unanswered"   # YOUR ANSWER HERE kept
+
+
+def test_nbgrader_stub_kept_is_blank(tmp_path):
+    _, got = _audit(tmp_path, cn.nbgrader_template(), cn.nbgrader_template())
+    assert {r.status.value for r in got.values()} == {"unanswered"}
+
+
+def test_otter_answers(tmp_path):
+    _, got = _audit(tmp_path, cn.otter_template(), cn.otter_submission())
+    assert got["q/1a"].status.value != "unanswered" and "(ii)" in got["q/1a"].answer_text
+    assert "Type your answer" not in got["q/1a"].answer_text
+    assert got["q/1b"].claimed == 6
+    assert got["q/1c"].status.value == "unanswered" and got["q/1c"].placement == "elsewhere"
+
+
+def test_printed_labels_answers(tmp_path):
+    _, got = _audit(tmp_path, cn.labels_template(), cn.labels_submission())
+    assert "30x30" in got["exercise/1"].answer_text
+    assert got["task/2"].claimed == "false"
+    assert got["q/3"].status.value != "unanswered"
+    _, blank = _audit(tmp_path, cn.labels_template(), cn.labels_template())
+    assert {r.status.value for r in blank.values()} == {"unanswered"}
