@@ -199,3 +199,16 @@ def test_printed_labels_answers(tmp_path):
     assert got["q/3"].status.value != "unanswered"
     _, blank = _audit(tmp_path, cn.labels_template(), cn.labels_template())
     assert {r.status.value for r in blank.values()} == {"unanswered"}
+
+
+@pytest.mark.parametrize("make_template, make_submission, expected", [
+    (cn.inline_template, cn.inline_submission, {"inline/1", "inline/2", "inline/3"}),
+    (cn.nbgrader_template, cn.nbgrader_submission, {"q/1a", "q/1b", "q/2a", "q/2a.1", "q/2a.2", "q/2a-2"}),
+    (cn.otter_template, cn.otter_submission, {"q/1a", "q/1b", "q/1c"}),
+])
+def test_specless_audit_finds_the_convention_questions(tmp_path, make_template, make_submission, expected):
+    result = audit_parsed(_load(tmp_path, "s", make_submission()), assignment=None, execute=False)
+    got = {q.id: q for q in result.questions}
+    assert set(got) == expected
+    assert any(q.status.value != "unanswered" for q in got.values())
+    assert all(q.status.value != "fail" for q in got.values())   # no key: nothing is failed
