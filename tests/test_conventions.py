@@ -212,3 +212,33 @@ def test_specless_audit_finds_the_convention_questions(tmp_path, make_template, 
     assert set(got) == expected
     assert any(q.status.value != "unanswered" for q in got.values())
     assert all(q.status.value != "fail" for q in got.values())   # no key: nothing is failed
+
+
+# --------------------------------------------------------------------------- code answers' literal values
+
+@pytest.mark.parametrize("code, expected", [
+    ("q1f_answer = 3", [("q1f_answer", 3)]),
+    ("lm_1 = bool(0.005 <= 0.01)", [("lm_1", True)]),
+    ("has_five, is_long = True, False", [("has_five", True), ("is_long", False)]),
+    ("u_ice = 0\nfor x in xs:\n    u_ice += 1", []),                 # changed later: computed
+    ("age = 75\npred = a * age + b\npred", []),                        # an input of the computation
+    ("n = df['x'].sum()", []),                                         # computed from data
+    ("x = 1\nx = df.sum()", []),
+])
+def test_literal_values_of_code_answers(code, expected):
+    from auditor.claims.code_value import literal_assignments
+
+    assert [(n, v) for n, v, _ in literal_assignments(code)] == expected
+
+
+@pytest.mark.parametrize("claimed, key, status", [(463, 463, "pass"), (587, 463, "fail"), (62522.7632, 62522.76, "pass"),
+                                                  ([32, 1], [32, 1], "pass"), ([1, 32], [32, 1], "fail"),
+                                                  (None, 463, "review"), (12, None, "review")])
+def test_keyed_number(claimed, key, status):
+    from auditor.models import Answer, Claim, QuestionSpec, Segment
+    from checks.keyed_number import check_keyed_number
+
+    q = QuestionSpec(id="q/1", section="q", number=1, claim="number", check="keyed_number", key=key)
+    answer = Answer("q/1", True, (Segment(3, "n = ...", "code"),))
+    claim = Claim("number", claimed, readable=claimed is not None)
+    assert check_keyed_number(q, answer, claim).status.value == status

@@ -6,7 +6,8 @@ parameters read from the question (a choice question's option labels), and an ex
   when the choice claim kind is not installed, a single choice with numbered options is read as
   a number and nothing is judged;
 * verdict -> ``true_false``, key ``"true"`` | ``"false"``;
-* number, shape -> read and shown (no keyed check proposed).
+* number  -> ``keyed_number``, key a number (or a list of numbers);
+* shape   -> read and shown (its check recomputes the shape from code, when the code is there).
 nbgrader answer variables named by the question and read by its tests become one sub-question
 each, found in the student's code by an assignment pattern.
 """
@@ -54,13 +55,16 @@ def propose_for_text(text: str) -> Proposal:
                             {"options": [int(o) if o.isdigit() else o for o in w.options], "select": w.select},
                             _option_key(w.options, w.select or "one"))
         if w.select == "one" and all(o.isdigit() for o in w.options):
-            return Proposal("number", comment="single choice: the option number is read as a number "
-                                              "(the choice claim kind is not installed)")
+            return Proposal("number", "keyed_number", key_example=w.options[0],
+                            comment="single choice: the option number is read as a number "
+                                    "(the choice claim kind is not installed)")
         return Proposal(comment=f"choice among {', '.join(w.options)}: the choice claim kind is not installed")
     if w.claim == "verdict":
         return Proposal("verdict", "true_false", key_example='"true"')
-    if w.claim in ("number", "shape"):
-        return Proposal(w.claim, comment=f"{w.claim}: read and shown; no keyed check is proposed")
+    if w.claim == "number":
+        return Proposal("number", "keyed_number", key_example="0")
+    if w.claim == "shape":
+        return Proposal("shape", comment="shape: read and shown; no keyed check is proposed")
     return Proposal()
 
 

@@ -59,6 +59,7 @@ def literal_assignments(code: str) -> list[tuple[str, Any, str]]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     out: list[tuple[str, Any, str]] = []
+    literal_nodes: set[int] = set()
     for node in tree.body:
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
             continue
@@ -75,7 +76,17 @@ def literal_assignments(code: str) -> list[tuple[str, Any, str]]:
             except (_NotConstant, TypeError, ValueError, OverflowError, RecursionError):
                 continue
             out.append((t.id, value, text))
-    return out
+            literal_nodes.add(id(node))
+    # a name the code goes on to change (``u_ice = 0`` then ``u_ice += 1`` in a loop) holds a computed value
+    changed = {n.id for node in ast.walk(tree) if isinstance(node, (ast.AugAssign, ast.For, ast.With, ast.Assign))
+               and id(node) not in literal_nodes for n in ast.walk(node) if isinstance(n, ast.Name)
+               and isinstance(n.ctx, ast.Store)}
+    # a literal the code then uses (``age = 75`` then ``pred = a * age + b``) is an input, not the answer
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    last_expr = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    shown = {n.id for n in ast.walk(last_expr) if isinstance(n, ast.Name)} if last_expr is not None else set()
+    used -= shown  # a name shown by the cell's last line (``q1f_answer`` alone) is the answer itself
+    return [o for o in out if o[0] not in changed and o[0] not in used]
 
 
 def _as_kind(kind: str, value: Any) -> Any:
@@ -125,3 +136,13 @@ def read_code_value(kind: str, answer: Answer, names: tuple[str, ...] = ()) -> C
     if got is None:
         return None
     return Claim(kind=kind, value=got, span=Span(cell, text), notes=("read from the code's literal value",))
+
+
+def printed_only(kind: str, answer: Answer) -> Answer:
+    """A code-only answer whose value is computed: its number is what the code printed, never a
+    number inside an expression (``pred = a * 75 + b`` does not claim 75)."""
+    if kind not in ("number", "probability") or not answer.segments or \
+            any(s.source == "markdown" for s in answer.segments):
+        return answer
+    return Answer(answer.question_id, answer.answered, tuple(s for s in answer.segments if s.source == "output"),
+                  answer.placement, answer.note)
