@@ -52,6 +52,10 @@ def _fold(node: ast.AST) -> Any:
     raise _NotConstant
 
 
+def _is_print(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("print", "display")
+
+
 def literal_assignments(code: str) -> list[tuple[str, Any, str]]:
     """(name, value, statement text) of each top-level ``name = <constant expression>``."""
     try:
@@ -82,10 +86,12 @@ def literal_assignments(code: str) -> list[tuple[str, Any, str]]:
                and id(node) not in literal_nodes for n in ast.walk(node) if isinstance(n, ast.Name)
                and isinstance(n.ctx, ast.Store)}
     # a literal the code then uses (``age = 75`` then ``pred = a * age + b``) is an input, not the answer
-    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    last_expr = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    shown = {n.id for n in ast.walk(last_expr) if isinstance(n, ast.Name)} if last_expr is not None else set()
-    used -= shown  # a name shown by the cell's last line (``q1f_answer`` alone) is the answer itself
+    # (names only shown - the cell's last expression, ``print(...)`` - are the answer itself)
+    used: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Expr) and (stmt is tree.body[-1] or _is_print(stmt.value)):
+            continue
+        used |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     return [o for o in out if o[0] not in changed and o[0] not in used]
 
 
@@ -128,8 +134,9 @@ def read_code_value(kind: str, answer: Answer, names: tuple[str, ...] = ()) -> C
     if len(latest) == 1 or kind == "verdict":
         value, text, cell = list(latest.values())[-1]
         got = values[-1]
-    elif kind in ("number", "shape") and all(isinstance(v, (int, float)) for v in values):
-        got = values  # several answer variables (q6a_i, q6a_ii): their values in order
+    elif kind in ("number", "shape") and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                              for v, _, _ in latest.values()):
+        got = [v for v, _, _ in latest.values()]  # several answer variables (q6a_i, q6a_ii): their values in order
         text, cell = "\n".join(t for _, t, _ in latest.values()), list(latest.values())[-1][2]
     else:
         return None
