@@ -276,6 +276,9 @@ def _score(fig: SetFigures, name: str, label: dict, result: dict, matched: dict[
             fig.disagreements.append(Disagreement(name, iid, "found", item.get("cell"), None))
         else:
             fig.found += 1
+            if q["status"] == "error":
+                fig.errors += 1
+                fig.disagreements.append(Disagreement(name, iid, "error", None, q.get("message", "")))
             got = q["status"] in ANSWERED_STATUSES
             if got == bool(item.get("answered")):
                 fig.answered_agree += 1
