@@ -38,6 +38,9 @@ def _audit(tmp_path, template_cells, submission_cells, spec_text=None):
     ("### Exercise 3", "exercise", "3"),
     ("**Task 2.** True or false", "task", "2"),
     ("Q3: What is the number", "q", "3"),
+    ("**Question 1.b:** Why", "q", "1b"),
+    ("### Problem 2(a)", "problem", "2a"),
+    ("## Exercise 2.3: Gradients", "exercise", "2-3"),
 ])
 def test_printed_labels(tmp_path, line, family, name):
     nb = _load(tmp_path, "x", [line + "\nsome text"])
@@ -67,6 +70,8 @@ def test_a_label_that_heads_others_is_a_section(tmp_path):
     ("YOUR ANSWER HERE", ""),
     ("_Type your answer here, replacing this text._: (ii)", ": (ii)"),
     ("Write your answer here", ""),
+    ("[your answer]", ""),
+    ("Double-click to edit.", ""),
 ])
 def test_slot_markers_and_placeholders_are_stripped(line, kept):
     assert strip_slots(line) == kept

@@ -16,7 +16,7 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _WORDED = re.compile(
     r"""^\s*(?P<hash>\#{1,6}\s*)?(?:<[^>]{1,60}>\s*)*(?P<emph>[*_]{1,3}\s*)?
         (?P<word>inline\s+question|question|exercise|task|problem|q)\s*
-        (?P<num>\d{1,3}(?:\.\d{1,2})?[a-z]?)(?![\w.]*\d)
+        (?P<num>\d{1,3}(?:\.\d{1,2})?(?:\.?[a-z](?![a-z]))?)(?![\w.]*\d)
         (?:\s*\(\s*(?P<sub>[ivx]{1,4}|[a-z])\s*\))?
         \s*(?P<after>.*)$""",
     re.I | re.X,
@@ -48,7 +48,8 @@ def _label_of_line(line: str) -> tuple[str, str, str] | None:
             return None
         if marked:
             family = FAMILIES[re.sub(r"\s+", " ", m.group("word").lower())]
-            return family, m.group("num").lower().replace(".", "-"), (m.group("sub") or "").lower()
+            num = re.sub(r"\.(?=[a-z])", "", m.group("num").lower()).replace(".", "-")  # 1.a -> 1a, 2.3 -> 2-3
+            return family, num, (m.group("sub") or "").lower()
     m = _NUMBERED_HEADING.match(line)
     if m:
         return "q", m.group("num").lower(), ""

@@ -21,7 +21,9 @@ _PLACEHOLDERS = re.compile(
       | [*_]{0,2}\s*fill\ this\ in\s*[*_]{0,2}
       | [*_]{0,2}\s*type\ your\ answer\ here,?\ replacing\ this\ text\.?\s*[*_]{0,2}
       | [*_]{0,2}\s*write\ your\ answer\ here\.?\s*[*_]{0,2}
-      | your\ answer\ here
+      | (?:enter|put|type|write)?\s*your\ answer\ here
+      | [\[<(]\s*your\ answer\s*[\]>)]
+      | double[-\ ]click\ (?:here\ )?to\ (?:edit|answer|type)\.?
     """,
     re.I | re.X,
 )
