@@ -251,3 +251,34 @@ def test_keyed_number(claimed, key, status):
     answer = Answer("q/1", True, (Segment(3, "n = ...", "code"),))
     claim = Claim("number", claimed, readable=claimed is not None)
     assert check_keyed_number(q, answer, claim).status.value == status
+
+
+def test_a_numbered_phrase_does_not_match_a_longer_number():
+    from auditor.extract.locate import _contains_phrase
+
+    assert _contains_phrase("inline question 1:", ["inline question 1"])
+    assert not _contains_phrase("inline question 12", ["inline question 1"])
+    assert not _contains_phrase("question 1a", ["question 1"])
+
+
+@pytest.mark.parametrize("perturb", ["crlf", "glued", "inside-marker", "inserted-cells", "recoloured"])
+def test_inline_answers_survive_perturbations(tmp_path, perturb):
+    cells = cn.inline_template()
+    answer = "True: a point far past the margin adds nothing to the hinge loss."
+    q2 = cells[4]
+    if perturb == "crlf":
+        q2 = q2.replace(cn.MARK, cn.MARK + "\n" + answer).replace("\n", "\r\n")
+    elif perturb == "glued":
+        q2 = q2.replace(cn.MARK, cn.MARK + "*" + answer + "*")
+    elif perturb == "inside-marker":
+        q2 = q2.replace(cn.MARK, cn.MARK.replace("Answer:", "Answer: " + answer))
+    elif perturb == "recoloured":
+        q2 = q2.replace(cn.MARK, cn.MARK.replace("blue", "red") + " " + answer)
+    else:
+        q2 = q2.replace(cn.MARK, cn.MARK + " " + answer)
+    cells[4] = ("md", q2)
+    if perturb == "inserted-cells":
+        cells[1:1] = [("code", "!pip install numpy"), "My own notes on the setup."]
+    _, got = _audit(tmp_path, cn.inline_template(), cells)
+    assert got["inline/2"].claimed == "true", perturb
+    assert got["inline/1"].status.value == "unanswered" and got["inline/3"].status.value == "unanswered"

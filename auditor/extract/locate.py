@@ -17,7 +17,12 @@ from auditor.models import AssignmentSpec, QuestionSpec
 from auditor.extract.lines import Layout, Line, normalise
 
 def _contains_phrase(norm_line: str, phrases: Sequence[str]) -> bool:
-    return any(p and p in norm_line for p in phrases)
+    return any(p and p in norm_line and (not p[-1].isdigit() or _whole_number_at_end(norm_line, p)) for p in phrases)
+
+
+def _whole_number_at_end(norm_line: str, phrase: str) -> bool:
+    """A phrase that ends in a number ("inline question 1") does not match a longer one ("... 12", "... 1a")."""
+    return re.search(re.escape(phrase) + r"(?![0-9a-z])", norm_line) is not None
 
 
 def _norm_phrases(q: QuestionSpec) -> tuple[str, ...]:
