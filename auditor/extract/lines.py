@@ -26,6 +26,7 @@ _LABEL = re.compile(
     re.X | re.I,
 )
 # "Answer:", "**Answer 3:**", "ANSWER" alone; not "Answer: 13" (a number after the colon is an answer)
+_VALUE = re.compile(r"^\W*(?:answers?|ans)\W*\s*0?\.\d+\W*$", re.I)  # "Answer: 0.28" (no label starts at 0.)
 _BARE_NUMBER = re.compile(r"^\s*[-+]?\d+\.\d+\s*$")   # "4.9" alone: a value, not a label "4.1"
 _LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
 _MARKER_ONLY = re.compile(r"^\W*(answers?|ans|solutions?)\s*(\d+(\.\d+)*)?\s*[:.)]?[\s*_:\-=>]*$", re.I)
@@ -105,8 +106,9 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
             cov = template.coverage(text, code=(source == "code"))
             fraction = cov.fraction
             residual = cov.meaningful_residual()
-            if not residual and not _MARKER_ONLY.match(text) and (not _LABEL.match(text) or _BARE_NUMBER.match(text)):
-                # "Answer: 13": a bare number after a marker is the answer, not a label
+            if not residual and not _MARKER_ONLY.match(text) and (
+                    not _LABEL.match(text) or _VALUE.match(text) or _BARE_NUMBER.match(text)):
+                # "Answer: 13" / "Answer: 0.28" / "4.9": a bare number after a marker is the answer, not a label
                 residual = tuple(t for t in cov.residual if t.isdigit())
             if residual and source == "markdown" and "\\" in text:
                 # LaTeX command names (\left, \frac) are markup, not the student's words
