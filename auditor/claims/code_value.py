@@ -107,6 +107,13 @@ def _as_kind(kind: str, value: Any) -> Any:
                                                      for v in value):
             return value
         return None
+    if kind == "choice":  # an option picked in code: q1f_answer = 3, picks = ["ii", "iv"]
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            return [value]
+        if isinstance(value, list) and value and all(isinstance(v, (int, str)) and not isinstance(v, bool)
+                                                     for v in value):
+            return value
+        return None
     if kind == "shape":
         if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             return value
