@@ -93,6 +93,7 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
     def add(cell, source, kind, text, marker="", level=0):
         nonlocal order
         fraction = 0.0
+        display = None  # the line as stored, when it differs from the text compared with the template
         if source == "markdown":
             shown = strip_slots(text)
             if shown != text:
@@ -101,6 +102,7 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
                                       block, 1.0))
                     order += 1
                     return
+                display = strip_slots(text, keep_explanation=True)
                 text = shown
         if template is not None:
             cov = template.coverage(text, code=(source == "code"))
@@ -117,6 +119,7 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
         else:
             residual = _residual_heuristic(text)
         is_template = not residual or bool(_MARKER_ONLY.match(text))
+        text = display or text
         lines.append(Line(cell, order, source, kind, text, normalise(text), marker, level, is_template, residual,
                           block, fraction, kind == "heading" and starts_with_marker(text)))
         order += 1

@@ -35,11 +35,23 @@ _PLAIN_MARKER = re.compile(
 _YOUR_MARKER = re.compile(r"^[\s#>*_]*your\s+(?:answer|explanation)\s*[*_]*\s*:[*_\s]*", re.I)
 
 
-def strip_slots(line: str) -> str:
-    """The line without slot markers and placeholders (the student's words around them kept)."""
-    out = _LATEX_MARKER.sub(lambda m: " " + m.group("inner").strip() + " ", line)
+def strip_slots(line: str, keep_explanation: bool = False) -> str:
+    """The line without slot markers and placeholders (the student's words around them kept).
+    ``keep_explanation``: an explanation marker becomes a plain "Explanation:" before the student's
+    words, so a reader can tell the claim from its explanation."""
+    def latex(m: re.Match) -> str:
+        inner = m.group("inner").strip()
+        if keep_explanation and re.search(r"explanation", m.group(0), re.I):
+            return " Explanation: " + inner + " "
+        return " " + inner + " "
+
+    out = _LATEX_MARKER.sub(latex, line)
     out = _PLACEHOLDERS.sub(" ", out)
-    out = _YOUR_MARKER.sub("", out.strip())
+    plain = _YOUR_MARKER.match(out.strip())
+    out = out.strip()
+    if plain:
+        rest = out[plain.end():]
+        out = ("Explanation: " + rest) if keep_explanation and "xplanation" in plain.group(0) else rest
     return out.strip()
 
 
