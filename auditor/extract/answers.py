@@ -21,15 +21,18 @@ from auditor.extract.split import _best_split, _split_grouped_sections
 __all__ = ["Extraction", "extract", "extract_answers", "normalise"]
 
 
-def _segments(lines: Sequence[Line]) -> tuple[Segment, ...]:
+def _segments(lines: Sequence[Line], with_markers: bool = False) -> tuple[Segment, ...]:
+    """``with_markers``: keep the student's own list numbering ("2. The gradient can die" selects
+    option 2 of a choice question)."""
     segs: list[Segment] = []
     for ln in lines:
         src = ln.source
+        text = f"{ln.marker} {ln.text}" if with_markers and ln.marker[:1].isalnum() and not ln.template else ln.text
         if segs and segs[-1].cell == ln.cell and segs[-1].source == src:
             last = segs[-1]
-            segs[-1] = Segment(last.cell, last.text + "\n" + ln.text, src)
+            segs[-1] = Segment(last.cell, last.text + "\n" + text, src)
         else:
-            segs.append(Segment(ln.cell, ln.text, src))
+            segs.append(Segment(ln.cell, text, src))
     return tuple(segs)
 
 
@@ -89,7 +92,8 @@ def extract(nb: ParsedNotebook, spec: AssignmentSpec) -> Extraction:
             continue
         anchor_cell = lines[region[0]].cell if region else -1
         content = [lines[i] for i in region if lines[i].content]
-        answers[q.id] = Answer(q.id, bool(content), _segments(content), _placement(content, anchor_cell))
+        answers[q.id] = Answer(q.id, bool(content), _segments(content, q.claim == "choice"),
+                               _placement(content, anchor_cell))
         subs = sorted(subs_of.get(q.id, []), key=lambda s: s.sub)
         if not subs:
             continue

@@ -94,6 +94,7 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
         nonlocal order
         fraction = 0.0
         display = None  # the line as stored, when it differs from the text compared with the template
+        after_slot = False  # a slot marker opened the line: "3." after it is the answer, not a label
         if source == "markdown":
             shown = strip_slots(text)
             if shown != text:
@@ -103,13 +104,14 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
                     order += 1
                     return
                 display = strip_slots(text, keep_explanation=True)
+                after_slot = not display.startswith("Explanation:")
                 text = shown
         if template is not None:
             cov = template.coverage(text, code=(source == "code"))
             fraction = cov.fraction
             residual = cov.meaningful_residual()
             if not residual and not _MARKER_ONLY.match(text) and (
-                    not _LABEL.match(text) or _VALUE.match(text) or _BARE_NUMBER.match(text)):
+                    not _LABEL.match(text) or after_slot or _VALUE.match(text) or _BARE_NUMBER.match(text)):
                 # "Answer: 13" / "Answer: 0.28" / "4.9": a bare number after a marker is the answer, not a label
                 residual = tuple(t for t in cov.residual if t.isdigit())
             if residual and source == "markdown" and "\\" in text:
