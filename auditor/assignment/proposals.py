@@ -51,8 +51,10 @@ def propose_for_text(text: str) -> Proposal:
     w = propose(text)
     if w.claim == "choice":
         if choice_available():
-            return Proposal("choice", "choice_selection",
-                            {"options": [int(o) if o.isdigit() else o for o in w.options], "select": w.select},
+            texts = w.texts if len(w.texts) == len(w.options) and all(w.texts) else ()
+            options = [f"{o}. {t}" for o, t in zip(w.options, texts)] if texts else \
+                [int(o) if o.isdigit() else o for o in w.options]
+            return Proposal("choice", "choice_selection", {"options": options, "select": w.select},
                             _option_key(w.options, w.select or "one"))
         if w.select == "one" and all(o.isdigit() for o in w.options):
             return Proposal("number", "keyed_number", key_example=w.options[0],

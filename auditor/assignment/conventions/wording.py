@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 _OPTION = re.compile(
-    r"^\s*(?:[-*+]\s*)?(?:\*\*|_)?\(?(?P<label>\d{1,2}|[a-h]|[ivx]{1,4})(?:\)|\.)(?:\*\*|_)?\s+\S",
+    r"^\s*(?:[-*+]\s*)?(?:\*\*|_)?\(?(?P<label>\d{1,2}|[a-h]|[ivx]{1,4})(?:\)|\.)(?:\*\*|_)?\s+(?P<text>\S.*)$",
     re.I | re.M)
 _PICK = re.compile(r"\b(select|choose|pick|which of the (?:following|options|above)|which (?:one|option)|"
                    r"circle|mark (?:all|the)|correct option|the correct answer|option number|your choice|"
@@ -30,6 +30,18 @@ class Wording:
     claim: str | None            # "choice" | "verdict" | "number" | "shape" | None
     options: tuple[str, ...] = ()
     select: str | None = None    # "one" | "many" for choice
+    texts: tuple[str, ...] = ()  # each option's own words, where they are short ("Sigmoid"), else ""
+
+
+def option_texts(text: str, options: tuple[str, ...]) -> tuple[str, ...]:
+    """The short text of each option (a name a student may answer with), "" where it is long."""
+    found: dict[str, str] = {}
+    for m in _OPTION.finditer(text):
+        label = m.group("label").lower()
+        if label in options and label not in found:
+            words = re.sub(r"[`*_]", "", m.group("text")).strip().rstrip(".")
+            found[label] = words if len(words) <= 40 else ""
+    return tuple(found.get(o, "") for o in options)
 
 
 def options_of(text: str) -> tuple[str, ...]:
@@ -49,13 +61,13 @@ _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
 def propose(text: str) -> Wording:
     opts = options_of(text)
     if opts and (_PICK.search(text) or _MANY.search(text)):
-        return Wording("choice", opts, "many" if _MANY.search(text) else "one")
+        return Wording("choice", opts, "many" if _MANY.search(text) else "one", option_texts(text, opts))
     if _VERDICT.search(text):
         return Wording("verdict")
     if _SHAPE.search(text):
         return Wording("shape")
     if opts and re.search(r"\?", text):
-        return Wording("choice", opts, "one")
+        return Wording("choice", opts, "one", option_texts(text, opts))
     if _NUMBER.search(text):
         return Wording("number")
     return Wording(None)
