@@ -73,6 +73,7 @@ class Layout:
     grade_ids: dict = field(default_factory=dict)  # nbgrader grade_id -> cell
     first_line: dict = field(default_factory=dict)  # cell -> index of its first line
     code_cells: frozenset[int] = frozenset()
+    heading_cells: frozenset[int] = frozenset()  # markdown cells that open with a heading (not "## Answer")
 
     def student_cells(self) -> frozenset[int]:
         return frozenset(ln.cell for ln in self.lines if ln.content)
@@ -178,6 +179,9 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
         grade_ids={gid: c.index for c in nb.cells if (gid := nbgrader_grade_id(c))},
         first_line=first_line,
         code_cells=frozenset(c.index for c in nb.cells if c.cell_type == "code"),
+        heading_cells=frozenset(lines[i].cell for c, i in first_line.items()
+                                if lines[i].kind == "heading" and lines[i].source == "markdown"
+                                and not starts_with_marker(lines[i].text)),
     )
 
 

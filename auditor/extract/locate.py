@@ -135,8 +135,10 @@ def _convention_end(lay: Layout, anchor_cell: int, end: int) -> int:
     cells = sorted(c for c, i in lay.first_line.items() if c > anchor_cell and i < end)
     students = lay.student_cells() if anchor_cell in lay.slot_cells else None
     for c in cells:
-        if c in lay.closers or (students is not None and (c not in students or c in lay.code_cells)):
+        if c in lay.closers or (students is not None and (c not in students or c in lay.code_cells
+                                                          or c in lay.heading_cells)):
             # a question that holds its own answer slot goes on only into the student's added prose
+            # (not into code, not past a new heading)
             return lay.first_line[c]
     return end
 
