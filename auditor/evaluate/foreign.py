@@ -207,7 +207,9 @@ def match_items(label: dict, spans: dict[str, tuple[int, int]], order: list[str]
 
 # --------------------------------------------------------------------------- one set
 
-def evaluate_set(set_dir: str | Path) -> SetFigures:
+def evaluate_set(set_dir: str | Path, *, spec_less: bool = False) -> SetFigures:
+    """The set's figures (module doc). ``spec_less``: no template at all, each submission audited
+    with the spec inferred from itself (no keys, so no false passes to count)."""
     from auditor.assignment.draft import draft_spec
     from auditor.assignment.spec import parse_spec
     from auditor.extract.answers import extract
@@ -235,8 +237,15 @@ def evaluate_set(set_dir: str | Path) -> SetFigures:
             fig.errors += 1
             fig.disagreements.append(Disagreement(name, "*", "error", None, str(exc)))
             continue
-        result = result_to_dict(audit_parsed(nb, assignment=spec, execute=False))
-        ext = extract(nb, spec)
+        own = spec
+        if spec_less:
+            from auditor.assignment.specless import infer_spec
+
+            own = infer_spec(nb)
+            parents = {q.id: q.parent for q in own.questions if q.parent}
+            order = [q.id for q in own.questions]
+        result = result_to_dict(audit_parsed(nb, assignment=own, execute=False))
+        ext = extract(nb, own)
         spans = {qid: (ext.anchor_cells[qid], ext.last_cells.get(qid, ext.anchor_cells[qid]))
                  for qid in ext.anchor_cells}
         spans.update({sub: spans[p] for sub, p in parents.items() if p in spans})
@@ -246,6 +255,8 @@ def evaluate_set(set_dir: str | Path) -> SetFigures:
         runs.append((name, label, nb, matched))
         _score(fig, name, label, result, matched)
 
+    if spec_less:
+        return fig
     # the instructor fills the keys in: the question each item is found at most often gets the item's key
     by_question = {votes[i].most_common(1)[0][0]: keys[i] for i in votes if i in keys}
     keyed_text = fill_keys(draft, by_question)
