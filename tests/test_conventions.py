@@ -282,3 +282,14 @@ def test_inline_answers_survive_perturbations(tmp_path, perturb):
     _, got = _audit(tmp_path, cn.inline_template(), cells)
     assert got["inline/2"].claimed == "true", perturb
     assert got["inline/1"].status.value == "unanswered" and got["inline/3"].status.value == "unanswered"
+
+
+def test_specless_code_stubs_left_as_released_are_blank(tmp_path):
+    cells = cn.otter_template()
+    cells[4] = ("code", "def die_faces():\n    ...\n\n# do not edit below this line\nq1b = die_faces()\nq1b")
+    blank = audit_parsed(_load(tmp_path, "blank", cells), assignment=None, execute=False)
+    assert {q.id: q.status.value for q in blank.questions}["q/1b"] == "unanswered"
+    cells[4] = ("code", "def die_faces():\n    return 6\n\n# do not edit below this line\nq1b = die_faces()\nq1b")
+    filled = audit_parsed(_load(tmp_path, "filled", cells), assignment=None, execute=False)
+    got = {q.id: q for q in filled.questions}["q/1b"]
+    assert got.status.value != "unanswered" and "return 6" in got.answer_text

@@ -30,6 +30,12 @@ def test_every_labelled_question_is_found_and_no_key_passes_a_wrong_answer():
         assert fig.false_passes == 0 and fig.misread_fails == 0, fig.line()
 
 
+def test_specless_audits_find_every_question_too():
+    for folder in _sets():
+        fig = evaluate_set(folder, spec_less=True)
+        assert fig.found == fig.items and fig.answered_agree >= 0.95 * fig.items, fig.line()
+
+
 def test_keys_of_key_md_are_read():
     keys = {}
     for folder in _sets():

@@ -114,6 +114,32 @@ def _convention_questions(slug: str, q: FoundQuestion, nb: ParsedNotebook) -> li
     return out
 
 
+_PLACEHOLDER = re.compile(r"^\s*(?:[\w.\[\]'\"]+(?:\s*,\s*[\w.]+)*\s*=\s*)?\.\.\.\s*(?:#.*)?$")
+_DO_NOT_EDIT = re.compile(r"#.*\bdo not (?:edit|modify|change)\b", re.I)
+
+
+def _stub_lines(q: FoundQuestion, nb: ParsedNotebook) -> list[str]:
+    """With no template, the release's own lines of a code stub: comments, ``...`` placeholders,
+    ``def`` headers, names shown alone, calls on names alone (``show(x)``), and everything under
+    a "do not edit" comment. What the
+    student typed in place of a ``...`` is none of these, so it stays the answer."""
+    out: list[str] = []
+    for index in q.code_cells:
+        lines = nb.cells[index].source.splitlines()
+        if not any(_PLACEHOLDER.match(ln) or _DO_NOT_EDIT.search(ln) for ln in lines):
+            out.extend(ln for ln in lines if ln.strip().startswith("#"))
+            continue
+        frozen = False
+        for ln in lines:
+            frozen = frozen or bool(_DO_NOT_EDIT.search(ln))
+            text = ln.strip()
+            if frozen or text.startswith("#") or _PLACEHOLDER.match(ln) or \
+                    re.match(r"^(?:def|class)\s+\w+.*:\s*$", text) or re.match(r"^[A-Za-z_]\w*(?:\s*,\s*\w+)*$", text) \
+                    or re.match(r"^[A-Za-z_][\w.]*\((?:[\w.]+(?:\s*,\s*[\w.]+)*)?\)\s*;?$", text):
+                out.append(ln)
+    return ["\n".join(out)] if out else []
+
+
 def _number(name: str) -> int:
     m = re.match(r"\d+", name)
     return int(m.group()) if m else 0
@@ -144,6 +170,7 @@ def infer_spec(nb: ParsedNotebook) -> AssignmentSpec:
             qid = f"{slug}/{n}"
             template_cells.append(("markdown", "\n\n".join(q.lines), ""))
             if q.found is not None:
+                template_cells.extend(("code", stub, "") for stub in _stub_lines(q, nb))
                 questions.extend(_convention_questions(slug, q, nb))
                 continue
             if q.code_cells and _introduces_code(q):
