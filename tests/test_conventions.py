@@ -293,3 +293,8 @@ def test_specless_code_stubs_left_as_released_are_blank(tmp_path):
     filled = audit_parsed(_load(tmp_path, "filled", cells), assignment=None, execute=False)
     got = {q.id: q for q in filled.questions}["q/1b"]
     assert got.status.value != "unanswered" and "return 6" in got.answer_text
+
+
+def test_points_printed_in_a_label(tmp_path):
+    found = discover(_load(tmp_path, "t", ["**Question 1 (2 points):** Why?", "### Exercise 2 - sigmoid [1.5 pts]", "Q3. x"]))
+    assert [(d.id, d.points) for d in found] == [("q/1", 2.0), ("exercise/2", 1.5), ("q/3", None)]

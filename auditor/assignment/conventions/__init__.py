@@ -93,6 +93,15 @@ def _phrase(line: str, words: int = 7) -> str:
     return " ".join(clean.split()[:words])
 
 
+_POINTS = re.compile(r"[(\[]\s*(\d+(?:\.\d+)?)\s*(?:pts?|points?|marks?)\s*[)\]]", re.I)
+
+
+def _printed_points(label_line: str) -> float | None:
+    """"**Question 3 (2 points)**" -> 2.0."""
+    m = _POINTS.search(label_line)
+    return float(m.group(1)) if m else None
+
+
 def _cell_text(nb: ParsedNotebook, index: int) -> str:
     return _COMMENT.sub("", nb.cells[index].source)
 
@@ -106,8 +115,9 @@ def _from_labels(nb: ParsedNotebook) -> list[Discovered]:
         nxt = next((o.line for o in found[k + 1:] if o.cell == lb.cell), len(lines))
         text = before_first_slot("\n".join(lines[lb.line:nxt])).strip()
         oq = otter_by_cell.get(lb.cell)
+        points = oq.points if oq and oq.points is not None else _printed_points(lb.text)
         out.append(Discovered(lb.family, lb.name, lb.cell, text, _phrase(lb.text), "otter" if oq else "label",
-                              oq.points if oq else None))
+                              points))
     labelled_cells = {d.cell for d in out}
     for oq in otter_by_cell.values():
         if oq.cell in labelled_cells or any(d.cell == oq.cell + 1 for d in out):
