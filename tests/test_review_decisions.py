@@ -51,8 +51,9 @@ def test_parse_claim_per_kind():
     assert parse_claim("shape", "4x3x16") == [4, 3, 16]
     assert parse_claim("yesno", "Y") == "yes"
     assert parse_claim("code", "true") is True
+    assert parse_claim("choice", "3") == [3] and parse_claim("choice", "(b, D)") == ["b", "d"]
     for kind, bad in (("verdict", "maybe"), ("number", "54.5"), ("probability", "nan"), ("shape", "four"),
-                      ("cause", "gravity"), (None, "x")):
+                      ("cause", "gravity"), ("choice", "the second one please"), (None, "x")):
         with pytest.raises(DecisionError):
             parse_claim(kind, bad)
 
@@ -189,3 +190,20 @@ def test_a_page_loaded_before_a_rerun_cannot_grade_the_new_text_unseen(klass):
     now = batch.item("strong.ipynb", rb.MANUAL_QUESTION).hash
     [d] = decide(db, batch, specs, A, rb.MANUAL_QUESTION, [Member("strong.ipynb", 0, now)], points=1)
     assert d.answer_hash == now
+
+
+def test_a_specless_reading_is_corrected_against_the_spec_inferred_again(tmp_path):
+    import convention_notebooks as cn
+
+    (tmp_path / "subs").mkdir()
+    cn.write(tmp_path / "subs" / "labelled.ipynb", cn.labels_submission())
+    rb.run(tmp_path / "subs", tmp_path / "out")
+    batch = load_batch(tmp_path / "out")
+    db, specs = ReviewDB.in_folder(tmp_path / "out"), SpecIndex(batch)
+    item = next(a for a in batch.items if a.claimed == "false")
+    assert item.assignment == "spec-less"
+    [d] = decide(db, batch, specs, item.assignment, item.question, [Member(item.file, 0, item.hash)], reading="true")
+    assert d.reading["claimed"] == "true" and d.reading["was"] == "false"
+    export_labels(db, batch, tmp_path / "labels")
+    label = json.loads((tmp_path / "labels" / "labelled.json").read_text(encoding="utf-8"))
+    assert label["items"][item.question]["claimed"] == "true"

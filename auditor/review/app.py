@@ -155,7 +155,7 @@ def create_app(folder: str | Path, *, token: str | None = None, grader: str = ""
         groups = group_answers(answers, state.db.splits(aid, qid))
         decisions = state.db.decisions(aid, qid)
         rubric = state.db.rubric(aid, qid)
-        spec_q = state.specs().question(aid, qid)
+        spec_q = state.specs().question(aid, qid, answers[0].file if answers else None)
         order = [(q.assignment, q.id) for q in batch.questions]
         at = order.index((aid, qid))
         nav = {"prev": order[at - 1] if at > 0 else None, "next": order[at + 1] if at + 1 < len(order) else None}

@@ -63,6 +63,11 @@ def parse_claim(kind: str | None, text: Any) -> Any:
         if not dims or re.search(r"[^\d\s,x×()\[\]]", raw.lower()):
             raise DecisionError(f"a shape claim is a list of whole numbers such as (4, 3, 16), not {raw!r}")
         return [int(d) for d in dims]
+    if kind == "choice":
+        picks = [t for t in re.split(r"[\s,;/]+|\band\b", low.strip("()[]")) if t]
+        if not picks or any(not re.fullmatch(r"[a-z]|[ivx]{1,5}|\d{1,3}", t) for t in picks):
+            raise DecisionError(f"a choice claim is the option(s) picked, such as 3 or b, d, not {raw!r}")
+        return [int(t) if t.isdigit() else t for t in picks]
     if kind == "code":
         if low not in ("true", "false", "yes", "no"):
             raise DecisionError(f"a code claim is true (the code is written) or false, not {raw!r}")
@@ -71,9 +76,12 @@ def parse_claim(kind: str | None, text: Any) -> Any:
 
 
 class SpecIndex:
-    """The assignment specs a batch was judged against, by id (shipped specs, or the batch's spec file)."""
+    """The assignment specs a batch was judged against, by id (shipped specs, or the batch's spec file);
+    for a spec-less audit, the spec inferred again from the submission's notebook (read, never run)."""
 
     def __init__(self, batch: ClassBatch):
+        self._root = Path(str(batch.meta.get("root") or "."))
+        self._inferred: dict[str, AssignmentSpec | None] = {}
         from auditor.assignment.spec import SpecError, load_spec, shipped_specs
 
         specs: dict[str, AssignmentSpec] = {s.id: s for s in shipped_specs()}
@@ -86,8 +94,22 @@ class SpecIndex:
                 pass
         self._specs = specs
 
-    def question(self, assignment: str, qid: str) -> QuestionSpec | None:
-        spec = self._specs.get(assignment) if assignment != SPECLESS else None
+    def _specless(self, file: str) -> AssignmentSpec | None:
+        if file not in self._inferred:
+            from auditor.assignment.specless import infer_spec
+            from auditor.load.notebook import InputError, load_notebook
+
+            try:
+                self._inferred[file] = infer_spec(load_notebook(self._root / file))
+            except (InputError, OSError):
+                self._inferred[file] = None
+        return self._inferred[file]
+
+    def question(self, assignment: str, qid: str, file: str | None = None) -> QuestionSpec | None:
+        if assignment == SPECLESS:
+            spec = self._specless(file) if file else None
+        else:
+            spec = self._specs.get(assignment)
         if spec is None:
             return None
         try:
@@ -176,7 +198,7 @@ def decide(db: ReviewDB, batch: ClassBatch, specs: SpecIndex, assignment: str, q
 
 def _reading(specs: SpecIndex, assignment: str, question: str, item: AnswerItem, reading: Any,
              max_points: float, *, points_given: bool) -> dict[str, Any]:
-    q = specs.question(assignment, question)
+    q = specs.question(assignment, question, item.file)
     if q is None or not q.claim:
         raise DecisionError("this question has no reading to correct (no claim is read for it): give points")
     if reading == "right":
