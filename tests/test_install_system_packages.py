@@ -21,7 +21,7 @@ def fake_system(tmp_path):
     """A PATH holding only the tools the script needs, plus stubs for id, sudo and apt-get."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("sed", "env", "cat"):
+    for tool in ("sed", "env", "cat", "true"):
         os.symlink(shutil.which(tool), bin_dir / tool)
     calls = tmp_path / "apt-calls"
 
