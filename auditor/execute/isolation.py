@@ -77,7 +77,7 @@ def layers_from_facts(iso: Mapping[str, Any], warm_why: str, *, enabled: bool = 
 
 def probe_layers(policy: SandboxPolicy | None = None, python: str | None = None) -> tuple[Layer, ...]:
     """Plan one sandbox with ``policy`` (as a real kernel's) and report its layers."""
-    from auditor.execute.zygote import warm_unavailable
+    from auditor.execute.zygote_server import warm_probe
 
     policy = policy or SandboxPolicy()
     if not policy.enabled:
@@ -87,7 +87,7 @@ def probe_layers(policy: SandboxPolicy | None = None, python: str | None = None)
         iso = sb.isolation()
     finally:
         sb.close()
-    return layers_from_facts(iso, warm_unavailable(policy, sb.python))
+    return layers_from_facts(iso, warm_probe(policy, sb.python).why)
 
 
 def degraded_warning(layers: tuple[Layer, ...]) -> str | None:

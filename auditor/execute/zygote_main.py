@@ -9,7 +9,8 @@ request (one JSON line on its unix socket) forks a fresh kernel:
     zygote ──unshare(pid), fork, setns(back)──>
                      C2 (pid 1 of a new pid namespace): joins the kernel's cgroup, sets the
                          rlimits, unshare(mount, network, ipc, uts); private mounts: fresh
-                         /proc, /tmp holding only the kernel's sandbox dir, fresh /dev/shm, the
+                         /proc, /tmp holding only the kernel's sandbox dir (and, read-only,
+                         the interpreter's directories under /tmp), fresh /dev/shm, the
                          cgroup mount read-only again, loopback up; forks C3, drops to the
                          sandbox uid, reaps, reports C3's wait status, exits (the namespace
                          dies with it)
@@ -61,6 +62,10 @@ def _mount(src, target, fstype, flags, data=None):
            f"mount {target}")
 
 
+def _under(path, parent):
+    return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+
 def _loopback_up():
     import fcntl
     siocgifflags, siocsifflags = 0x8913, 0x8914
@@ -81,6 +86,14 @@ def _private_mounts(req):
     inside = os.path.join(STAGE, os.path.relpath(root, "/tmp"))
     os.makedirs(inside, mode=0o755)
     _mount(root, inside, None, MS_BIND | MS_REC)
+    # the interpreter's own directories under /tmp (a virtual environment made there), read-only
+    for keep in req.get("tmp_binds", ()):
+        if _under(keep, root) or _under(root, keep):
+            continue
+        target = os.path.join(STAGE, os.path.relpath(keep, "/tmp"))
+        os.makedirs(target, mode=0o755, exist_ok=True)
+        _mount(keep, target, None, MS_BIND | MS_REC)
+        _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     _mount(STAGE, "/tmp", None, MS_MOVE)
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
     for path in req.get("readonly_again", ()):
