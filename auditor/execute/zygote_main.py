@@ -25,6 +25,7 @@ No student code ever runs in the zygote or before C3 is unprivileged.  The zygot
 single-threaded (forking a threaded process is unsafe) and exits when its stdin (a pipe from
 the grader) closes, which kills every kernel with it (its pid namespace ends).
 """
+import collections
 import ctypes
 import gc
 import json
@@ -187,6 +188,11 @@ def _kid(req, status_w):
     os._exit(code)
 
 
+#: a forked kernel: the grader's connection that asked for it, the read end of its status pipe,
+#: and its request
+Kid = collections.namedtuple("Kid", "conn status_r req")
+
+
 class Zygote:
     def __init__(self, cfg):
         self.cfg = cfg
@@ -204,7 +210,7 @@ class Zygote:
         self.sel.register(sys.stdin.fileno(), selectors.EVENT_READ, "grader")
         self.sel.register(self.wake_r, selectors.EVENT_READ, "child")
         self.buffers = {}           # conn -> bytes received
-        self.kids = {}              # pid -> (conn, status read end)
+        self.kids = {}              # pid -> Kid
 
     def fork(self, req, conn):
         status_r, status_w = os.pipe()
@@ -237,7 +243,7 @@ class Zygote:
                 os._exit(71)
             _kid(req, status_w)
         os.close(status_w)
-        self.kids[pid] = (conn, status_r, req)
+        self.kids[pid] = Kid(conn, status_r, req)
         return pid
 
     def reap(self):
@@ -248,7 +254,7 @@ class Zygote:
                 return
             if pid == 0:
                 return
-            conn, status_r, _ = self.kids.pop(pid, (None, None, None))
+            conn, status_r, _ = self.kids.pop(pid, Kid(None, None, None))
             if status_r is None:
                 continue
             raw = os.read(status_r, 4)
@@ -309,15 +315,14 @@ class Zygote:
         self.reply(conn, {"forked": pid})
 
     def self_test(self, req):
-        """Fork one kernel through every step but ipykernel, as the readiness check."""
+        """Fork one kernel through every step but ipykernel, as the readiness check: True when
+        it was set up."""
         pid = self.fork(dict(req, test=True), None)
-        status_r = self.kids.pop(pid)[1]
-        _, st = os.waitpid(pid, 0)
+        status_r = self.kids.pop(pid).status_r
+        os.waitpid(pid, 0)
         raw = os.read(status_r, 4)
         os.close(status_r)
-        if len(raw) != 4 or struct.unpack("i", raw)[0] != 0:
-            return "a test kernel could not be set up (see the zygote log)"
-        return ""
+        return len(raw) == 4 and struct.unpack("i", raw)[0] == 0
 
     def serve(self):
         while True:
@@ -360,7 +365,7 @@ def main():
     gc.collect()
     gc.freeze()
     zygote = Zygote(cfg)
-    why = zygote.self_test(cfg["self_test"])
+    why = "" if zygote.self_test(cfg["self_test"]) else "a test kernel could not be set up (see the zygote log)"
     vsz = resource.getpagesize() * int(open("/proc/self/statm").read().split()[0])
     sys.stdout.write(json.dumps({"ready": not why, "why": why, "address_space_bytes": vsz}) + "\n")
     sys.stdout.flush()
