@@ -12,6 +12,7 @@ out of the kernel as plain data.  Modules, in the order a run uses them:
 * ``kernel_client`` (kernel manager and nbclient client), ``run`` (driving one run),
   ``kernel_values`` (values out of the kernel, validated), ``result`` (the ``ExecutionResult``).
 
-Code that runs elsewhere, never imported by the grader: ``kernel_launch`` and ``zygote_main``
-(scripts run in the child) and ``in_kernel/`` (sent as text into the student's kernel).
+Code that runs elsewhere, never imported by the grader: ``child/`` (``kernel_launch`` and
+``zygote_main``, scripts the grader runs as child processes) and ``in_kernel/`` (sent as text
+into the student's kernel).
 """

@@ -43,7 +43,7 @@ from auditor.execute.probes import (CgroupBase, Probe, probe_bwrap, probe_cgroup
 from auditor.execute.view import bwrap_view
 
 GIB = 1024 ** 3
-LAUNCHER = str(Path(__file__).with_name("kernel_launch.py"))
+LAUNCHER = str(Path(__file__).parent / "child" / "kernel_launch.py")
 _RLIMIT_NAMES = {"as": "address_space_bytes", "cpu": "cpu_seconds", "nproc": "processes",
                  "fsize": "file_size_bytes", "nofile": "open_files", "core": "core_bytes"}
 

@@ -1,7 +1,7 @@
 """Warm kernels: a fork server that holds ipykernel, numpy and torch imported, one fork per student.
 
 Starting a kernel and importing torch costs about 3 s per submission; the student's own cells
-often take a fraction of that.  :class:`Zygote` starts :mod:`auditor.execute.zygote_main` once, inside
+often take a fraction of that.  :class:`Zygote` starts :mod:`auditor.execute.child.zygote_main` once, inside
 the same bubblewrap view of the file system the cold path gives every kernel (read-only, the
 grader's home and the auditor's project hidden, private /tmp, empty network), and asks it for
 one freshly forked kernel per submission.  Each fork gets, before any student code runs, the
@@ -70,7 +70,7 @@ MALLOC_TUNABLES = "glibc.malloc.hugetlb=1"
 READY_TIMEOUT = 90.0
 ZYGOTE_PREFIX = "auditor-zygote-"
 MEMORY_HEADROOM = 512 * 1024 ** 2     # a warm kernel needs this much address space above the zygote's
-_MAIN = Path(__file__).with_name("zygote_main.py")
+_MAIN = Path(__file__).parent / "child" / "zygote_main.py"
 
 
 def policy_suits(policy: SandboxPolicy) -> Probe:
