@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 import auditor
-from auditor.execute.probes import probe_bwrap, probe_setpriv
+from auditor.execute.probes import probe_bwrap, probe_setpriv, probe_unshare
+from auditor.execute.sandbox import SandboxPolicy
 from auditor.execute.run import execute_notebook
 from auditor.execute.view import hidden_roots, interpreter_paths, project_root
 from auditor.models import ExecStatus
@@ -42,10 +43,10 @@ def _venv(parent: str) -> str:
     return d
 
 
-def _run(python: str, warm: bool):
+def _run(python: str, warm: bool, policy: SandboxPolicy | None = None):
     code = f"PROJECT = {project_root()!r}\n" + _PROBE
     r = execute_notebook(_nb(code), fetch=["uid", "exe", "venv_writable", "project_seen"], warm=warm,
-                         python=python, timeout_cell=60, timeout_total=120)
+                         python=python, timeout_cell=60, timeout_total=120, sandbox=policy)
     assert r.status is ExecStatus.OK, r.message
     return r
 
@@ -96,3 +97,21 @@ def test_the_project_directory_is_hidden_from_the_kernel(warm):
     r = _run(sys.executable, warm=warm)
     assert list(r.values["project_seen"]) == [], r.isolation["filesystem"]
     assert (Path(project_root()) / "pyproject.toml").exists()      # it is there, outside
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or not probe_setpriv().ok or not probe_unshare().ok,
+                    reason="needs root and unshare")
+def test_without_bwrap_a_venv_under_root_still_runs_unprivileged_and_the_project_hidden():
+    """The unshare path (no bwrap) hides the home and the project with a mount namespace and binds
+    the interpreter back read-only, so the kernel still gets a fresh uid."""
+    d = _venv("/root")
+    try:
+        py = os.path.join(d, "bin", "python")
+        r = _run(py, warm=False, policy=SandboxPolicy(network="unshare"))
+        assert r.isolation["network"].startswith("unshare-net")
+        assert r.values["uid"] != 0 and r.isolation["user"].startswith("uid ")
+        assert list(r.values["project_seen"]) == [] and r.values["venv_writable"] is False
+        assert "hidden by a private mount namespace" in r.isolation["filesystem"]
+    finally:
+        shutil.rmtree(d, ignore_errors=True)

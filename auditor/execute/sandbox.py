@@ -2,7 +2,8 @@
 
 The kernel is started through a wrapper chain instead of plain ``python -m ipykernel_launcher``:
 
-    python -I -S kernel_launch.py LIMITS -- [bwrap ... | unshare ...] [setpriv ...] python -m ipykernel_launcher -f CONN
+    python -I -S kernel_launch.py LIMITS -- [bwrap ... | unshare ... python mount_view.py SPEC --] [setpriv ...] \
+        python -m ipykernel_launcher -f CONN
 
 * ``kernel_launch.py`` (in the grader's namespaces) sets the resource limits (address space,
   CPU seconds, processes, file size, open files, no core dumps) and joins a per-kernel
@@ -10,7 +11,9 @@ The kernel is started through a wrapper chain instead of plain ``python -m ipyke
 * ``bwrap`` (Debian package ``bubblewrap``) gives a new network, pid, ipc and uts namespace and a
   read-only view of the file system in which only the sandbox's temporary directory is writable
   and the grader's home and the auditor's own project (specs, keys, checks) are hidden; without
-  ``bwrap``, ``unshare`` (util-linux) gives the network and pid namespaces only;
+  ``bwrap``, ``unshare`` (util-linux) gives the network and pid namespaces, and in its mount
+  namespace ``child/mount_view.py`` hides the home and the project and binds the interpreter back
+  read-only (nothing else is read-only then);
 * ``setpriv`` (util-linux) runs the kernel as a fresh unprivileged uid when we are root, which
   makes ``RLIMIT_NPROC`` count only this kernel's processes and keeps it away from root's files.
 
@@ -40,7 +43,7 @@ from typing import Any
 from auditor.execute.housekeeping import claim_uid, pids_of_uid, release_uid, sweep_stale_cgroups
 from auditor.execute.probes import (CgroupBase, Probe, probe_bwrap, probe_cgroup_pids, probe_python_for_uid,
                                     probe_setpriv, probe_unshare, setpriv_cmd, unshare_cmd)
-from auditor.execute.view import bwrap_view
+from auditor.execute.view import bwrap_view, mount_view
 
 GIB = 1024 ** 3
 LAUNCHER = str(Path(__file__).parent / "child" / "kernel_launch.py")
@@ -96,6 +99,7 @@ class Sandbox:
         self.cgroup: Path | None = None
         self._isolation: dict[str, Any] = {}
         self._prefix: list[str] = []
+        self._hidden_by_mounts = False
         self.launch_limits: dict[str, Any] = {"rlimits": {}, "cgroup_procs": []}
         self._closed = False
         try:
@@ -162,8 +166,15 @@ class Sandbox:
             net_wrap = unshare_cmd(shutil.which("unshare") or "unshare")
             iso["network"] = "unshare-net (empty network namespace)" + (
                 "" if p.network == "unshare" else f"; bwrap unavailable: {bwrap.why}")
-            iso["filesystem"] = "not protected beyond file permissions (bwrap unavailable: " + (
-                bwrap.why if p.network != "unshare" else "policy chose unshare") + ")"
+            why_not = bwrap.why if p.network != "unshare" else "policy chose unshare"
+            hiding = mount_view(self.python, tuple(p.hide_paths))
+            if hiding.why:
+                iso["filesystem"] = f"not protected beyond file permissions (bwrap unavailable: {why_not}; {hiding.why})"
+            else:
+                net_wrap += hiding.args
+                self._hidden_by_mounts = True
+                iso["filesystem"] = (f"not protected beyond file permissions (bwrap unavailable: {why_not}) "
+                                     "but hidden by a private mount namespace: " + ", ".join(hiding.hidden))
         else:
             iso["network"] = f"none ({bwrap.why}; {unshare.why})"
             iso["filesystem"] = f"not protected beyond file permissions ({bwrap.why})"
@@ -182,7 +193,8 @@ class Sandbox:
             return []
         uid = claim_uid(*p.uid_range)
         # Any unprivileged uid sees the same permissions: probe once with a fixed one.
-        usable = Probe(True) if use_bwrap else probe_python_for_uid(self.python, p.uid_range[0])
+        # (bwrap's view and the mount namespace bind the interpreter back for any uid; tried already)
+        usable = Probe(True) if use_bwrap or self._hidden_by_mounts else probe_python_for_uid(self.python, p.uid_range[0])
         if not usable.ok:
             release_uid(uid)
             iso["user"] = f"root ({usable.why})"

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import auditor
-from auditor.execute.probes import PROBE_TIMEOUT, probe_setpriv, run_ok, setpriv_cmd
+from auditor.execute.probes import PROBE_TIMEOUT, probe_setpriv, run_ok, setpriv_cmd, unshare_cmd
+
+MOUNT_VIEW = str(Path(__file__).parent / "child" / "mount_view.py")
 
 
 @dataclass(frozen=True)
@@ -138,3 +140,25 @@ def _bwrap_view(python: str, hidden: tuple[str, ...]) -> BwrapView:
     as_user = setpriv_cmd(65534) if probe_setpriv().ok else []
     got = run_ok([*args, *as_user, python, "-c", "import ipykernel"])
     return BwrapView(tuple(args), tuple(hidden), "" if got.ok else f"bwrap file-system view failed: {got.why}")
+
+
+def mount_view(python: str, hide_paths: tuple[str, ...]) -> BwrapView:
+    """Without bwrap: the command (run inside ``unshare``'s mount namespace) that hides the same
+    paths under empty tmpfs and binds the interpreter's directories back read-only (not a
+    read-only view of the rest, not a private /tmp).  Tried once, as an unprivileged uid when
+    we are root; ``why`` says why it cannot be used."""
+    return _mount_view(python, hidden_roots(hide_paths))
+
+
+@functools.lru_cache(maxsize=None)
+def _mount_view(python: str, hidden: tuple[str, ...]) -> BwrapView:
+    spec = {"hide": [h for h in hidden if os.path.isdir(h)],
+            "hide_files": [h for h in hidden if not os.path.isdir(h)],
+            "keep": list(bind_back(python, hidden, hidden))}
+    args = (python, "-I", "-S", MOUNT_VIEW, json.dumps(spec), "--")
+    exe = shutil.which("unshare")
+    if not exe:
+        return BwrapView((), hidden, "unshare not installed (Debian package util-linux)")
+    as_user = setpriv_cmd(65534) if probe_setpriv().ok else []
+    got = run_ok([*unshare_cmd(exe), *args, *as_user, python, "-c", "import ipykernel"])
+    return BwrapView(args, hidden, "" if got.ok else f"hiding by mount namespace failed: {got.why}")
