@@ -20,6 +20,7 @@ COMMANDS = {
     "init": ("auditor.cli.init", "draft an assignment spec from a blank template notebook"),
     "checks": ("auditor.cli.checks", "list the installed checks or explain one"),
     "review": ("auditor.cli.review", "grade what the auditor left to a person, in a local web app over a batch folder"),
+    "doctor": ("auditor.cli.doctor", "show which kernel isolation layers are active here and how to enable the rest"),
 }
 
 
