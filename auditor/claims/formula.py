@@ -29,7 +29,7 @@ from sympy.parsing.sympy_parser import (
     standard_transformations,
 )
 
-from auditor.claims.text import make_doc, pick_segments
+from auditor.claims.text import blank_labels, make_doc, pick_segments
 from auditor.models import Answer, Claim, QuestionSpec
 
 P1, P2, Q = sympy.symbols("p1 p2 q")
@@ -142,7 +142,7 @@ def read_probability(answer: Answer, question: QuestionSpec | None = None) -> Cl
     formula_at: tuple[int, int] | None = None
     notes: list[str] = []
     value_note = None
-    for sides in _chains(doc.masked):
+    for sides in _chains(blank_labels(doc.masked)):
         lhs_expr = None
         for i in range(1, len(sides)):
             prev_off, prev_raw = sides[i - 1]

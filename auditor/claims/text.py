@@ -28,15 +28,66 @@ _MASKS = (
 )
 
 
+# LaTeX wrappers that only style their argument: \text{True}, \textbf{False}, {\bf T},
+# \textcolor{red}{true}: the wrapper and its closing brace are blanked, the argument kept
+_LATEX_WRAP = re.compile(
+    r"(?P<open>\\(?:text(?:bf|it|tt|rm|sf|sc|normal|up)?|math(?:rm|bf|it|sf|tt|bb|normal)|emph|underline|"
+    r"boldsymbol|bm|(?:text)?color\s*\{[^{}\n]*\})\s*\{)(?P<arg>[^{}\n]*)(?P<close>\})|"
+    r"(?P<open2>\{\s*\\(?:bf|it|em|rm|tt)\b\s*)(?P<arg2>[^{}\n]*)(?P<close2>\})")
+
+
 def mask(text: str) -> str:
     """Same-length copy of ``text`` with meaningless markup blanked out."""
     chars = list(text)
+
+    def blank_range(a: int, b: int) -> None:
+        for i in range(a, b):
+            if chars[i] != "\n":
+                chars[i] = " "
+
     for rx in _MASKS:
         for m in rx.finditer(text):
-            for i in range(m.start(), m.end()):
-                if chars[i] != "\n":
-                    chars[i] = " "
+            blank_range(m.start(), m.end())
+    for m in _LATEX_WRAP.finditer(text):
+        o, c = ("open", "close") if m.group("open") else ("open2", "close2")
+        blank_range(m.start(o), m.end(o))
+        blank_range(m.start(c), m.end(c))
     return "".join(chars)
+
+
+# --------------------------------------------------------------------------- list labels
+
+# One list item label, in any style students use: 1.  2)  (3)  a.  b)  (c)  iv.  3.1  2.A  2.a)
+# A -  A:  (**A.** is the same once emphasis is masked).  The ordinal is the last component.
+_ITEM = r"(?:\d+(?:\.\d+)*\.?)?(?:[A-Za-z]|[ivxIVX]{2,4})(?![A-Za-z])|\d+(?:\.\d+)*"
+LABEL = (r"(?:(?P<l3>\d+(?:\.\d+)*\.?[A-Za-z]|\d+\.\d+(?:\.\d+)*)(?=[ \t])"
+         r"|\(\s*(?P<l1>" + _ITEM + r")\s*\)"
+         r"|(?P<l2>" + _ITEM + r")[.):](?!\d)"
+         r"|(?P<l4>[A-Za-z]|[ivxIVX]{2,4})[ \t]+[-–—](?=[ \t]))")
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+
+
+def label_text(m: re.Match[str]) -> str:
+    """The label of a match of a pattern built with ``LABEL``."""
+    return next(g for g in (m.group("l1"), m.group("l2"), m.group("l3"), m.group("l4")) if g)
+
+
+_LINE_LABEL = re.compile(r"(?m)^[ \t]*(?:[-*•+][ \t]+)?(?:" + LABEL + r")?(?:[ \t]*[-*•+](?=[ \t]))?")
+
+
+def blank_labels(masked: str) -> str:
+    """``masked`` with the list label or bullet that opens each line blanked (same length)."""
+    return _LINE_LABEL.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), masked)
+
+
+def label_ordinal(label: str) -> int:
+    """1-based ordinal of a label: its last component (``2.A`` -> 1, ``iii`` -> 3, ``3.2`` -> 2)."""
+    last = re.findall(r"\d+|[A-Za-z]+", label)[-1].lower()
+    if last.isdigit():
+        return int(last)
+    if len(last) > 1:
+        return _ROMAN.get(last, 0)
+    return ord(last) - ord("a") + 1
 
 
 def blank(text: str, start: int, end: int) -> str:

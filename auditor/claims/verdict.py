@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.claims.text import Doc, blank, make_doc, phrase_regex, pick_segments, sentences
+from auditor.claims.text import LABEL, Doc, blank, label_ordinal, label_text, make_doc, phrase_regex, pick_segments, sentences
 from auditor.models import Answer, Claim, QuestionSpec
 
 _TRUE = {"true", "ture", "treu", "trues", "correct", "right", "t", "yes"}
@@ -45,8 +45,9 @@ _NOT_VERDICT = re.compile(
     re.I,
 )
 
-_LABEL = re.compile(
-    r"[ \t]*(?:\(?(?:\d+(?:\.\d+)*|[A-Za-z]|[ivxIVX]{1,4})[.)](?!\d)|\d+\.\d+(?:\.\d+)*(?=\s)|\(\w{1,3}\)|[-*•+])[ \t]*(?=\S|\n)")
+_LABEL = re.compile(r"[ \t]*(?:" + LABEL + r"|\(\w{1,3}\)|[-*•+])[ \t]*(?=\S|\n)")
+# a lone T/F in a label's place is the verdict itself ("T.", "(F)", "F -", "T:")
+_LETTER_LABEL = re.compile(r"\s*\(?\s*[TtFf]\s*(?:[.):]|[-–—])?\s*\)?\s*")
 _MARKER = re.compile(
     r"[ \t]*(?:the\s+|my\s+|our\s+)?(?:answers?|asnwers?|answres?|ans|solution)\b(?![ \t]+(?:is|if|was|would|will)\b)[ \t]*(?:\d+(?:\.\d+)*)?[ \t]*[:.\-–]?"
     r"[ \t]*(?:\d+(?:\.\d+)*[.):])?", re.I)
@@ -121,20 +122,14 @@ def _skip_prefix(text: str, pos: int) -> int:
             m = rx.match(text, pos)
             if m and m.end() > pos:
                 # a bare T./F. label is a verdict unless a verdict follows it
-                if rx is _LABEL and re.fullmatch(r"\s*\(?[TtFf][.)]\s*", m.group(0)):
-                    nxt = _START.match(text, _skip_ws(text, m.end()))
+                if rx is _LABEL and _LETTER_LABEL.fullmatch(m.group(0)):
+                    nxt = _START.match(text, _skip_prefix(text, m.end()))
                     if not (nxt and _value(nxt.group("w")) and len(nxt.group("w")) > 1):
                         return pos + re.search(r"[TtFf]", m.group(0)).start()
                 pos = m.end()
                 break
         if pos == start:
             return pos
-
-
-def _skip_ws(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    return pos
 
 
 _MARKER_LINE = re.compile(r"(?im)^[^\w\n]*(?:answers?|asnwers?|ans)\b[^\w\n]*(?::|$)")
@@ -173,6 +168,21 @@ def _stated_at(work: str, origin: int) -> tuple[str | None, int, int]:
     return v, m.start("w"), m.end("w")
 
 
+_CONTRAST = re.compile(r"\s*(?:but|however|yet|though|although|on\s+the\s+other\s+hand|nevertheless|still)\b", re.I)
+
+
+def _clause_end(work: str, pos: int) -> int:
+    """End of the sentence holding ``pos``, extended over a next sentence that qualifies it
+    ("... false! But in practice true.")."""
+    sents = sentences(work)
+    for i, (a, b) in enumerate(sents):
+        if a <= pos < b:
+            if i + 1 < len(sents) and _CONTRAST.match(work, sents[i + 1][0]):
+                return sents[i + 1][1]
+            return b
+    return len(work)
+
+
 def _conclusions(work: str) -> list[dict]:
     found: list[dict] = []
     for m in _CONCLUSION.finditer(work):
@@ -185,8 +195,7 @@ def _conclusions(work: str) -> list[dict]:
         before = work[sent_start:m.start()].lower()
         introduced = re.match(r"(?:therefore|thus|hence|so|overall|in\s+conclusion|to\s+conclude|to\s+sum)", m.group(0), re.I)
         conditional = not introduced and bool(re.search(r"\bif\b|\bwhen\b|\bassuming\b", before))
-        sent_end = next((b for a, b in sentences(work) if a <= m.start() < b), len(work))
-        rest = work[m.end():sent_end]
+        rest = work[m.end():_clause_end(work, m.start())]
         dual = any(_value(x.group(0)) not in (None, v)
                    for x in re.finditer(r"\b" + WORD + r"\b", rest, re.I))
         found.append(dict(value=v, start=m.start("w"), end=m.end("w"), conditional=conditional, dual=dual))
@@ -199,19 +208,7 @@ def _conclusions(work: str) -> list[dict]:
     return found
 
 
-_ITEM_LINE = re.compile(
-    r"(?m)^[ \t]*(?:answers?\s*:?\s*)?\(?(?P<label>\d+(?:\.\d+)*|[A-Za-z]|[ivxIVX]{1,4})[.)]|^[ \t]*(?P<label2>\d+\.\d+)(?=\s)",
-    re.I)
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
-
-
-def _ordinal(label: str) -> int:
-    label = label.lower()
-    if label[0].isdigit():
-        return int(label.split(".")[-1] or 0)
-    if len(label) > 1:
-        return _ROMAN.get(label, 0)
-    return ord(label) - ord("a") + 1
+_ITEM_LINE = re.compile(r"(?m)^[ \t]*(?:answers?\s*:?\s*)?" + LABEL, re.I)
 
 
 def _verdict_items(work: str) -> list[tuple[int, str, int, int]]:
@@ -220,7 +217,7 @@ def _verdict_items(work: str) -> list[tuple[int, str, int, int]]:
     for m in _ITEM_LINE.finditer(work):
         value, s0, s1 = _stated_at(work, m.start())
         if value:
-            items.append((_ordinal(m.group("label") or m.group("label2")), value, s0, s1))
+            items.append((label_ordinal(label_text(m)), value, s0, s1))
     return items
 
 
