@@ -111,11 +111,31 @@ def _restated(question: QuestionSpec) -> Callable[[str], str] | None:
     return lambda text: f'"{phrase[0].upper() + phrase[1:]}."\n\n' + text
 
 
-def _apply(answer: Answer, change: Callable[[str], str]) -> Answer:
-    """``change`` applied to the answer's prose: the first markdown segment that holds text."""
+def _each_line(change: Callable[[str], str]) -> Callable[[str], str]:
+    return lambda text: "\n".join(change(ln) if ln.strip() and not ln.rstrip().endswith("\\") else ln
+                                  for ln in text.split("\n"))
+
+
+# code keeps its meaning under these (a code answer's form is its layout and comments)
+CODE_PERTURBATIONS: dict[str, Callable[[str], str]] = {
+    "code-leading-blank-lines": lambda t: "\n\n" + t,
+    "code-trailing-blank-lines": lambda t: t + "\n\n\n",
+    "code-trailing-comment": lambda t: t.rstrip() + "\n# the computation above is the answer\n",
+    "code-heading-comment": lambda t: "# Answer:\n" + t,
+    "code-line-comments": _each_line(lambda ln: ln + "  # step"),
+    "code-trailing-spaces": _each_line(lambda ln: ln + "   "),
+    "code-crlf": lambda t: t.replace("\n", "\r\n"),
+    "code-docstring": lambda t: '"""Answer."""\n' + t,
+    "code-blank-between-lines": lambda t: "\n\n".join(t.split("\n")),
+    "code-comment-block": lambda t: "#\n# -----\n#\n" + t,
+}
+
+
+def _apply(answer: Answer, change: Callable[[str], str], source: str = "markdown") -> Answer:
+    """``change`` applied to the first segment of ``source`` that holds text."""
     segs = list(answer.segments)
     for i, s in enumerate(segs):
-        if s.source == "markdown" and s.text.strip():
+        if s.source == source and s.text.strip():
             segs[i] = Segment(s.cell, change(s.text), s.source)
             break
     else:
@@ -136,6 +156,11 @@ def perturbations(answer: Answer, question: QuestionSpec) -> Iterator[tuple[str,
         out = _apply(answer, change)
         if out is not answer and out.text != answer.text:
             yield name, out
+    if question.claim == "code":
+        for name, change in CODE_PERTURBATIONS.items():
+            out = _apply(answer, change, "code")
+            if out is not answer and out.text != answer.text:
+                yield name, out
 
 
 # --------------------------------------------------------------------------- the labelled corpus

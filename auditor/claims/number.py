@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 
-from auditor.claims.text import Doc, make_doc, sentences
+from auditor.claims.text import Doc, make_doc, mask, sentences
 from auditor.models import Answer, Claim, QuestionSpec
 
 _NUM = r"\d+(?:\.\d+)?"
@@ -36,6 +36,9 @@ _ID_NUMBER = re.compile(r"\b(?:layer|conv|convolution|step|tutorial|hw|question|
 _UNIT_AFTER = re.compile(r"\s*(?:parameters|params|channels|weights|layers|epochs|filters)\b", re.I)
 
 
+_THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)")
+
+
 def _prepare(text: str) -> str:
     """Same-length normalisation for number reading (offsets unchanged)."""
     out = text
@@ -44,7 +47,7 @@ def _prepare(text: str) -> str:
     out = out.replace("−", "-").replace("–", "-")
     rules = [
         (re.compile(r"\\(?:cdot|ast)\b"), "*"),
-        (re.compile(r"\\times\b"), "x"),
+        (re.compile(r"\\times(?![A-Za-z])"), "x"),
         (re.compile(r"\\[A-Za-z]+"), ""),                                   # other LaTeX commands
         (re.compile(r"_\{[^{}\n]*\}|_\w+|\^\{[^{}\n]*\}|\^\w"), ""),       # sub/superscripts
         (re.compile(r"torch\.Size\(\[[^\]]*\]\)|\[\s*\d+(?:\s*,\s*\d+){1,}\s*\]|\(\s*\d+(?:\s*,\s*\d+){2,}\s*\)"), ""),
@@ -52,6 +55,8 @@ def _prepare(text: str) -> str:
         (re.compile(r"(?m)^[ \t]*(?:\d+(?:\.\d+)*|[A-Za-z])[.)](?=\s)"), ""),  # list labels
         (re.compile(r"[{}]"), ""),
     ]
+    # thousands separators: "1,156" is one number (read whole, never "156")
+    out = _THOUSANDS.sub(lambda m: m.group(0).replace(",", "") + " " * m.group(0).count(","), out)
     for rx, repl in rules:
         chars = list(out)
         for m in rx.finditer(out):
@@ -162,7 +167,7 @@ def _area_note(text: str, value: int | float) -> str | None:
     k = math.isqrt(value)
     if k * k != value:
         return None
-    prep = _prepare(text)
+    prep = _prepare(mask(text))
     pats = (rf"(?<!\d){k}\s*[xX*]\s*{k}\s*=\s*{value}(?!\d)", rf"(?<!\d){k}\s*(?:\^\s*2|²)\s*=\s*{value}(?!\d)",
             rf"{value}\s+(?:input\s+)?pixels?\b.*\barea\b|\barea\b[^.\n]*{value}")
     if any(re.search(p, prep, re.I) for p in pats[:2]) or re.search(pats[2], text, re.I):

@@ -21,6 +21,7 @@ _MASKS = (
     re.compile(r"</?[A-Za-z][^<>\n]*>"),             # html tags: <u>, <font color=..>, <br/>
     re.compile(r"\*\*|__"),                          # bold
     re.compile(r"(?<![\w*\\])\*(?=[A-Za-z])|(?<=[A-Za-z.])\*(?![\w*])"),   # *italic*
+    re.compile(r"(?<![\w\\])_(?=[\w(*$])|(?<=[\w.!?)*])_(?![\w{(])"),   # _italic_ (not p_1, r_{out})
     re.compile(r"`+"),                               # code ticks
     re.compile(r"\$+"),                              # math delimiters
     re.compile(r"\\(?=[*_$#\[\]()])"),               # markdown escapes: \* \_
