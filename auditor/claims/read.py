@@ -14,7 +14,7 @@ number         int side length (area kept, noted)                auditor.claims.
 probability    float q or None; extra["formula"] (sympy string)  auditor.claims.formula
 shape          list[int]                                         auditor.claims.shape
 cause          "vanishing" / "exploding" / "other"               auditor.claims.concept
-yesno          "yes" / "no"                                      auditor.claims.concept
+yesno          "yes" / "no"                                      auditor.claims.yesno  
 code           bool: numerical-gradient code written             auditor.claims.code
 =============  ================================================  =========================
 
@@ -30,7 +30,8 @@ from typing import Callable
 
 from auditor.claims.code import read_code_filled
 from auditor.claims.confidence import assess
-from auditor.claims.concept import read_cause, read_yesno
+from auditor.claims.concept import read_cause
+from auditor.claims.yesno import read_yesno
 from auditor.claims.formula import parse_formula, read_probability
 from auditor.claims.number import read_number
 from auditor.claims.shape import read_shape

@@ -183,6 +183,33 @@ def _clause_end(work: str, pos: int) -> int:
     return len(work)
 
 
+# a verdict qualified by a hedge: "it depends", "depending on", "arguably", "not necessarily",
+# "(it) can/could also be true", "may be considered false" (the opposite value: see _hedge)
+_HEDGE = re.compile(
+    r"\bit\s+(?:all\s+|really\s+)?depends\b|\bdepending\s+on\b|^\s*depends\b|\barguabl[ey]\b|\bnot\s+necessarily\b|"
+    r"\b(?:can|could|may|might)\s+(?:also\s+)?(?:be\s+)?(?:considered|seen\s+as|argued\s+(?:to\s+be|as)|said\s+to\s+be|"
+    r"regarded\s+as|be)\s+(?:\w+\s+)?(?P<opp>" + WORD + r")\b|\b(?:can|could|may|might)\s+also\s+be\s+(?:argued|said|claimed)\b",
+    re.I | re.M)
+
+
+def _hedge(work: str, at: int, value: str) -> tuple[int, int, bool] | None:
+    """(start, end, gives the opposite) of a hedge that qualifies the verdict at ``at``: in its
+    own sentence (with a parenthesis or a contrastive next sentence), never one that agrees."""
+    end = _clause_end(work, at)
+    close = work.find(")", at, at + 400)
+    if close > end and "(" in work[at:end + 1]:
+        end = close
+    a = max((x for x, _ in sentences(work) if x <= at), default=0)
+    for m in _HEDGE.finditer(work, a, end):
+        opp = m.group("opp")
+        if opp is not None and _value(opp) in (None, value):
+            continue
+        if opp is not None and re.search(r"\bnot\b|n['’]t\b", work[m.start():m.start("opp")], re.I):
+            continue
+        return m.start(), m.end(), opp is not None
+    return None
+
+
 def _conclusions(work: str) -> list[dict]:
     found: list[dict] = []
     for m in _CONCLUSION.finditer(work):
@@ -246,6 +273,17 @@ def _pick_item(work: str, sub: int | None) -> tuple[str, int, int, str] | None:
     return it[1], it[2], it[3], f"verdict {sub} of a list of {len(fitting[-1])} (taken by order)"
 
 
+def _hedged(doc: Doc, value: str, at: int, hedge: tuple[int, int, bool]) -> Claim:
+    """A verdict qualified by its own opposite gives both: ``hedged``.  One qualified by "it
+    depends" / "arguably" keeps its value but is read unsure, so it goes to review."""
+    quote = doc.text[hedge[0]:hedge[1]]
+    span = doc.quote(at, hedge[1])
+    if hedge[2]:
+        return Claim(kind="verdict", value="hedged", span=span, notes=(f"{value}, but also '{quote}'",))
+    return Claim(kind="verdict", value=value, span=span, notes=(f"{value}, hedged by '{quote}'",),
+                 confidence=0.3, reason=f"hedged: '{quote}'")
+
+
 def read_verdict(answer: Answer, question: QuestionSpec) -> Claim:
     segs = pick_segments(answer, ("markdown", "output", "code"))
     if not segs:
@@ -277,6 +315,9 @@ def read_verdict(answer: Answer, question: QuestionSpec) -> Claim:
             c = cond[-1]
             return Claim(kind="verdict", value="hedged", span=doc.quote(c["start"], c["end"]),
                          notes=(f"states {stated} but adds a condition under which it is {c['value']}",))
+        hedge = _hedge(work, s0, stated)
+        if hedge:
+            return _hedged(doc, stated, s0, hedge)
         against = [c for c in concl if not c["conditional"] and c["value"] != stated]
         if against:
             notes.append(f"verdict word '{doc.text[s0:s1].strip()}' contradicts its own explanation "
@@ -285,6 +326,9 @@ def read_verdict(answer: Answer, question: QuestionSpec) -> Claim:
     plain = [c for c in concl if not c["conditional"]]
     if plain:
         c = plain[-1]
+        hedge = _hedge(work, c["start"], c["value"])
+        if hedge:
+            return _hedged(doc, c["value"], c["start"], hedge)
         if len({p["value"] for p in plain}) > 1:
             notes.append("its conclusions disagree; the last one is taken")
         return Claim(kind="verdict", value=c["value"], span=doc.quote(c["start"], c["end"]), notes=tuple(notes))
