@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import re
 
-from auditor.claims.text import blank_questions, make_doc, pick_segments, sentences
+from auditor.claims.text import LABEL, blank_questions, make_doc, pick_segments, sentences
 from auditor.models import Answer, Claim, QuestionSpec
 
-_NEG = r"(?:not|n['’]?t|never|cannot|no\s+longer|hardly|barely|nor)"
+_NEG = (r"(?:not|never|cannot|no\s+longer|hardly|barely|nor|"
+        r"(?:wo|do|does|did|ca|could|would|should|is|are|was|were|has|have|had|might|must|need)['’]?n['’]?t)")
 _NEG_BEFORE = re.compile(r"(?:\b" + _NEG + r"|n['’]t)\b(?:\s+\w+){0,4}\s*$", re.I)
 # a negated auxiliary standing for the proposal's verb: "It won't." / "No, it would not!"
 _ELLIPTIC_NO = re.compile(r"\b(?:won['’]?t|will\s+not|wouldn['’]?t|would\s+not|doesn['’]?t|does\s+not)\s*[.!](?=\s|$)", re.I)
@@ -51,7 +52,7 @@ _OPEN = re.compile(r"\s*(?P<w>yes|yeah|yep|no|nope|not\s+really|not\s+quite|not\
                    r"(?:gradient|vanish|explod|longer|matter|one|way|need|problem|activation|layer|neuron)s?)", re.I)
 _CONTRAST = re.compile(r"\b(?:but|however|yet|though|nevertheless|nonetheless)\b|\bon\s+the\s+other\s+hand\b", re.I)
 _CONCESSIVE = re.compile(r"\s*(?:although|though|even\s+though|while|whilst|despite)\b[^,;]*[,;]", re.I)
-_START = re.compile(r"(?:\s|answers?\s*:?|ans\s*:|\d+[.)]|[A-Za-z][.)](?=\s)|[-=_*]{3,}|[-*•+](?=\s))*", re.I)
+_START = re.compile(r"(?:\s|answers?\s*:?|ans\s*:|(?:" + LABEL + r")(?=\s)|[-=_*]{3,}|[-*•+](?=\s))*", re.I)
 
 
 def _polarity(work: str, m: re.Match[str], positive: bool) -> bool:
@@ -59,6 +60,17 @@ def _polarity(work: str, m: re.Match[str], positive: bool) -> bool:
     head = work[max(0, m.start() - 40):m.start()]
     head = re.split(r"[,;:.!?()\n]|\bbut\b|\band\b", head)[-1]
     return positive != bool(_NEG_BEFORE.search(head))
+
+
+# a sentence about another remedy ("other activation functions ...", "instead, use ...", "what can
+# solve it is ...") judges that remedy, not the proposal
+_OTHER_REMEDY = re.compile(r"(?<!the\s)\b(?:other|another|alternatives?|alternatively|instead|rather\s+than|recommend\w*|"
+                           r"better\s+(?:to|option|choice|solution)|we\s+(?:could|should|can)\s+use)\b|^\s*what\b", re.I)
+
+
+def _about_other_remedy(work: str, pos: int) -> bool:
+    a = next((x for x, y in sentences(work) if x <= pos < y), 0)
+    return bool(_OTHER_REMEDY.search(work[a:pos]))
 
 
 def _cues(work: str) -> list[dict]:
@@ -74,7 +86,7 @@ def _cues(work: str) -> list[dict]:
         cues.append(dict(value="yes" if positive else "no", strong=True, start=m.start(), end=m.end()))
     for rx, strong in ((_STRONG_VERB, True), (_WEAK_VERB, False)):
         for m in rx.finditer(work):
-            if any(c["start"] <= m.start() < c["end"] for c in cues):
+            if any(c["start"] <= m.start() < c["end"] for c in cues) or _about_other_remedy(work, m.start()):
                 continue
             cues.append(dict(value="yes" if _polarity(work, m, True) else "no", strong=strong,
                              start=m.start("w"), end=m.end("w")))
@@ -115,13 +127,17 @@ def read_yesno(answer: Answer, question: QuestionSpec | None = None) -> Claim:
     if not segs:
         return Claim(kind="yesno", readable=False, notes=("no prose answer",))
     doc = make_doc(segs)
+    # the opening is read before copied question text is blanked: "No, replacing the sigmoid
+    # activations with tanh ..." restates the proposal but opens with the answer
+    start = _START.match(doc.masked).end()
+    if _BOTH.match(doc.masked, start):
+        return Claim(kind="yesno", readable=False, notes=("answers both yes and no",))
+    opening = _OPEN.match(doc.masked, start)
     work = blank_questions(doc.masked, tuple(question.phrases) if question else ())
     work = _NONCOMMITTAL.sub(lambda m: " " * len(m.group(0)), work)
-    start = _START.match(work).end()
-    if _BOTH.match(work, start):
-        return Claim(kind="yesno", readable=False, notes=("answers both yes and no",))
     cues = _cues(work)
-    opening = _OPEN.match(work, start)
+    if not opening:
+        opening = _OPEN.match(work, _START.match(work).end())
     if opening:
         value = "yes" if opening.group("w").lower() in ("yes", "yeah", "yep") else "no"
         o0, o1 = opening.start("w"), opening.end("w")
