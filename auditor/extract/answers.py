@@ -31,7 +31,7 @@ from auditor.assignment.fingerprint import MARKER_WORDS, TemplateIndex, tokens
 _LABEL = re.compile(
     r"""^\s*(?:[*_#>\s]*)
         (?:(?:answers?|ans|q|question)\s*[:.]?\s*)?
-        \(?(?:(?P<dotted>\d+(?:\.\d+)+)[.):]?
+        \(?(?:(?P<dotted>\d+(?:\.\d+)+|\d+\.[a-hA-H](?![A-Za-z]))[.):]?
              |(?P<simple>\d+|[a-hA-H]|[ivxIVX]{1,4})(?:[.):]|\s*[-\u2013:]))
         (?:\s+|$|(?<=\))(?=\S)|(?<=\.)(?=[A-Z]))""",
     re.X | re.I,
@@ -65,8 +65,12 @@ class Line:
 
     @property
     def content(self) -> bool:
-        """The line carries some of the student's own words."""
-        return not self.template and self.kind != "heading"
+        """The line carries some of the student's own words: also a heading the student typed as
+        the answer in the cell after the question ("### True, because ..."), when it says more
+        than a marker or a title (at least three words of their own)."""
+        if self.kind == "heading":
+            return not self.template and len(self.residual) >= 3
+        return not self.template
 
 
 @dataclass(frozen=True)
@@ -239,6 +243,9 @@ def _label(line: Line) -> str | None:
         return line.marker.rstrip(".)")
     m = _LABEL.match(line.text)
     if m:
+        compound = re.fullmatch(r"\d+\.([a-hA-H])", m.group("dotted") or "")
+        if compound:        # "2.A": item A of question 2 is the question's first part
+            return str(ord(compound.group(1).lower()) - ord("a") + 1)
         return m.group("dotted") or m.group("simple")
     return None
 
