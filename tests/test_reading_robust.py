@@ -1,0 +1,181 @@
+"""Robust reading, one class of failure at a time, on phrasings written for these tests.
+
+Item labels in any style, emphasis and LaTeX around the verdict, a verdict judged from a
+proposal, hedges, shapes relative to the input, numbers inside derivations, confidence
+discipline, and the formatting perturbations of tests/perturb.py applied to all of them.
+"""
+from __future__ import annotations
+
+import pytest
+
+from auditor.claims.confidence import THRESHOLD, gate
+from auditor.claims.read import read_claim
+from auditor.models import Answer, Claim, Outcome, QuestionSpec, Segment, Status
+from tests.perturb import perturbations, relabel, LABEL_STYLES
+
+STATEMENT = QuestionSpec(id="s/2.1", section="s", number=2, sub=1, claim="verdict",
+                         phrases=("momentum always converges faster than plain gradient descent",))
+SECOND = QuestionSpec(id="s/2.2", section="s", number=2, sub=2, claim="verdict", phrases=("a wider layer never overfits",))
+PROPOSAL = QuestionSpec(id="s/3", section="s", number=3, claim="yesno", phrases=("A classmate proposes",))
+SHAPE = QuestionSpec(id="s/4", section="s", number=4, claim="shape",
+                     params={"snippet": "idx = torch.randint(0, 9, size=(3, 4, 5))\nemb = nn.Embedding(9, embedding_dim=300)\n"})
+SHAPE_UNKNOWN = QuestionSpec(id="s/4", section="s", number=4, claim="shape")
+NUMBER = QuestionSpec(id="s/5", section="s", number=5, claim="number")
+
+
+def ans(text: str, qid: str = "s/1") -> Answer:
+    return Answer(qid, True, (Segment(3, text, "markdown"),))
+
+
+def read(q: QuestionSpec, text: str) -> Claim:
+    return read_claim(q.claim, ans(text, q.id), q)
+
+
+# ----------------------------------------------------------------- item labels, emphasis, LaTeX
+@pytest.mark.parametrize("text, want", [
+    ("2.A False, the step size matters as well.", "false"),
+    ("A - True, with a well tuned step.", "true"),
+    ("a) true", "true"),
+    ("(a) False: not on every surface.", "false"),
+    ("**A.** true", "true"),
+    ("A: FALSE - it can oscillate.", "false"),
+    ("$\\text{True}$", "true"),
+    ("\\textbf{False}, an ill-conditioned bowl slows it down.", "false"),
+    ("- *false*, see the counter-example below", "false"),
+    ("F - the step size matters.", "false"),
+    ("2.A. **TRUE**", "true"),
+])
+def test_verdict_after_a_label_in_any_style(text, want):
+    assert read(STATEMENT, text).value == want
+
+
+def test_a_list_of_labelled_verdicts_answers_each_statement_by_order():
+    text = "A - False, it can oscillate.\nB - True, it memorises the data.\nC - True."
+    assert read(SECOND, text).value == "true"
+    assert read(STATEMENT, text).value == "false"
+
+
+def test_a_restated_statement_before_the_verdict_is_not_the_verdict():
+    text = "Momentum always converges faster than plain gradient descent - this is true only on some surfaces.\n\nFalse."
+    assert read(STATEMENT, text).value == "false"
+
+
+# ----------------------------------------------------------------- judging a proposal
+@pytest.mark.parametrize("text, want", [
+    ("The classmate is not correct: the new activation saturates as well.", "no"),
+    ("It can help a little, but it will not solve the problem.", "no"),
+    ("It won't.", "no"),
+    ("Although the change helps somewhat, it does not fix the flat loss.", "no"),
+    ("Swapping the activation doesn't really help here.", "no"),
+    ("I think the suggestion is wrong.", "no"),
+    ("Yes, the swap will solve the problem because the slope stays large.", "yes"),
+    ("The proposal is right: it fixes the flat loss.", "yes"),
+    ("It would fix it. Other tricks, such as a new optimiser, would not solve it.", "yes"),
+])
+def test_yes_no_decided_by_negation_and_contrast(text, want):
+    assert read(PROPOSAL, text).value == want
+
+
+def test_an_answer_turned_round_in_its_own_sentence_is_unsure():
+    c = read(PROPOSAL, "Yes, but it will not solve the problem.")
+    assert c.confidence < THRESHOLD and c.reason
+
+
+def test_no_opinion_is_unreadable():
+    assert not read(PROPOSAL, "Maybe, we would have to try it.").readable
+    assert not read(PROPOSAL, "Yes and no.").readable
+
+
+# ----------------------------------------------------------------- hedges
+def test_a_verdict_qualified_by_its_opposite_is_hedged():
+    c = read(STATEMENT, "False (it can also be true, see the explanation).")
+    assert c.value == "hedged" and "also be true" in c.notes[0]
+
+
+@pytest.mark.parametrize("text", ["True, arguably.", "False, depending on the step size.",
+                                  "Mostly true, but it depends on the surface."])
+def test_a_verdict_qualified_by_depends_or_arguably_goes_to_review(text):
+    c = read(STATEMENT, text)
+    assert c.value in ("true", "false") and c.confidence < THRESHOLD and "hedged" in c.reason
+
+
+def test_an_agreeing_or_unrelated_could_is_no_hedge():
+    assert read(STATEMENT, "False. It could be slower on a ravine.").confidence == 1.0
+    assert read(STATEMENT, "False. The order can also be swapped.").value == "false"
+
+
+# ----------------------------------------------------------------- relative shapes
+@pytest.mark.parametrize("text", [
+    "The output has idx's shape with an extra dimension of 300.",
+    "Its shape is the shape of X plus an extra dimension of size 300.",
+    "out.shape == (*X.shape, 300)",
+    "dim(X) x 300",
+    "X.shape + (300,)",
+    "The output keeps the input shape (3, 4, 5) with 300 appended.",
+])
+def test_shape_relative_to_the_input_resolves_against_the_question(text):
+    text = text.replace("idx's", "X's")
+    assert read(SHAPE, text).value == [3, 4, 5, 300]
+
+
+def test_relative_shape_without_a_known_input_goes_to_review():
+    c = read(SHAPE_UNKNOWN, "The output has X's shape with an extra dimension of 300.")
+    assert not c.readable and "unknown" in c.notes[0]
+
+
+def test_an_explicit_output_shape_still_wins():
+    assert read(SHAPE, "X has shape (3, 4, 5); the output is (3, 4, 5, 300).").value == [3, 4, 5, 300]
+
+
+# ----------------------------------------------------------------- numbers in derivations
+@pytest.mark.parametrize("text, want", [
+    ("The field covers 21x21=441 pixels.", 441),
+    ("21 x 21 = 1,441", 1441),
+    ("so each output sees 3,025 inputs", 3025),
+    ("$21\\times21=441$", 441),
+    ("_21x21=441_", 441),
+])
+def test_number_of_a_derivation_is_read_whole(text, want):
+    assert read(NUMBER, text).value == want
+
+
+# ----------------------------------------------------------------- confidence discipline
+def test_gate_turns_pass_and_fail_on_an_unsure_claim_into_review():
+    unsure = Claim("verdict", "true", confidence=0.3, reason="hedged: 'it depends'")
+    out = gate(Outcome(Status.PASS, expected="true", message="claimed 'true', as the key"), unsure)
+    assert out.status is Status.REVIEW and "it depends" in out.message
+    assert out.details["would_have_been"] == "pass"
+    assert gate(Outcome(Status.FAIL), unsure).status is Status.REVIEW
+    assert gate(Outcome(Status.UNANSWERED), unsure).status is Status.UNANSWERED
+    sure = Claim("verdict", "true")
+    assert gate(Outcome(Status.FAIL), sure).status is Status.FAIL
+
+
+def test_readers_unsure_notes_lower_confidence():
+    c = read(PROPOSAL, "He is right, it will fix it. However it will not fix it for deep nets, he is wrong.")
+    assert c.confidence < THRESHOLD
+
+
+# ----------------------------------------------------------------- the perturbation generator itself
+def test_relabel_keeps_ordinals_and_labels_unlabelled_answers():
+    assert relabel("1. True\n2. False", LABEL_STYLES["label-dash"], None, 2) == "A - True\nB - False"
+    assert relabel("True", LABEL_STYLES["label-qualified"], 3, 2) == "2.C True"
+
+
+@pytest.mark.parametrize("q, text", [
+    (STATEMENT, "False. On an ill-conditioned bowl the momentum term overshoots."),
+    (STATEMENT, "1. True, a well tuned step makes it faster."),
+    (PROPOSAL, "No, the classmate is wrong: the swap will not fix the flat loss."),
+    (PROPOSAL, "It can help a little, but it will not solve the problem."),
+    (SHAPE, "The output has X's shape with an extra dimension of 300."),
+    (SHAPE, "The output is (3, 4, 5, 300)."),
+    (NUMBER, "The field is 21x21=441 pixels."),
+])
+def test_every_perturbation_keeps_the_claim(q, text):
+    base = read(q, text)
+    seen = 0
+    for name, changed in perturbations(ans(text, q.id), q):
+        got = read_claim(q.claim, changed, q)
+        assert (got.readable, got.value) == (base.readable, base.value), (name, changed.text)
+        seen += 1
+    assert seen >= 10
