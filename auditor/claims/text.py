@@ -26,6 +26,7 @@ _MASKS = (
     re.compile(r"\$+"),                              # math delimiters
     re.compile(r"\\(?=[*_$#\[\]()])"),               # markdown escapes: \* \_
     re.compile(r"&nbsp;"),
+    re.compile(r"(?m)^[ \t]*(?:>[ \t]?)+"),            # block quotes
 )
 
 

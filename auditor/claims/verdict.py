@@ -50,7 +50,7 @@ _LABEL = re.compile(r"[ \t]*(?:" + LABEL + r"|\(\w{1,3}\)|[-*•+])[ \t]*(?=\S|\
 _LETTER_LABEL = re.compile(r"\s*\(?\s*[TtFf]\s*(?:[.):]|[-–—])?\s*\)?\s*")
 _MARKER = re.compile(
     r"[ \t]*(?:the\s+|my\s+|our\s+)?(?:answers?|asnwers?|answres?|ans|solution)\b(?![ \t]+(?:is|if|was|would|will)\b)[ \t]*(?:\d+(?:\.\d+)*)?[ \t]*[:.\-–]?"
-    r"[ \t]*(?:\d+(?:\.\d+)*[.):])?", re.I)
+    r"[ \t]*(?:\d+(?:\.\d+)*[.):](?!\d))?", re.I)
 _FRAME = re.compile(r"[ \t]*(?:-{3,}|={3,}|_{3,}|\*{3,})[ \t]*(?=\n|$)|[ \t]*[:\-–—>]+(?=\s)")
 
 _START = re.compile(
