@@ -118,6 +118,15 @@ def _restated(question: QuestionSpec) -> Callable[[str], str] | None:
     return lambda text: f'"{phrase[0].upper() + phrase[1:]}."\n\n' + text
 
 
+def _restated_inline(question: QuestionSpec) -> Callable[[str], str] | None:
+    """The statement copied on the answer's first line, the answer after a dash."""
+    phrases = [p for p in question.phrases if p.strip()]
+    if not phrases or question.sub is None:
+        return None
+    phrase = phrases[0]
+    return lambda text: _first_line(text, lambda ln: f"{phrase[0].upper() + phrase[1:]} - {ln}")
+
+
 def _each_line(change: Callable[[str], str]) -> Callable[[str], str]:
     return lambda text: "\n".join(change(ln) if ln.strip() and not ln.rstrip().endswith("\\") else ln
                                   for ln in text.split("\n"))
@@ -159,6 +168,9 @@ def perturbations(answer: Answer, question: QuestionSpec) -> Iterator[tuple[str,
     restate = _restated(question)
     if restate is not None:
         changes["restated-statement"] = restate
+    inline = _restated_inline(question)
+    if inline is not None:
+        changes["restated-inline"] = inline
     for name, change in changes.items():
         out = _apply(answer, change)
         if out is not answer and out.text != answer.text:

@@ -56,8 +56,17 @@ def test_a_list_of_labelled_verdicts_answers_each_statement_by_order():
 
 
 def test_a_restated_statement_before_the_verdict_is_not_the_verdict():
-    text = "Momentum always converges faster than plain gradient descent - this is true only on some surfaces.\n\nFalse."
+    text = "Momentum always converges faster than plain gradient descent.\n\nFalse, it can oscillate."
     assert read(STATEMENT, text).value == "false"
+    inline = "Momentum always converges faster than plain gradient descent - False, it can oscillate."
+    assert read(STATEMENT, inline).value == "false"
+    assert read(STATEMENT, inline.replace(" - ", ": ")).value == "false"
+
+
+def test_a_restated_statement_with_a_contradicted_verdict_goes_to_review():
+    text = "Momentum always converges faster than plain gradient descent - this is true only on some surfaces.\n\nFalse."
+    c = read(STATEMENT, text)
+    assert c.value == "false" or c.confidence < THRESHOLD
 
 
 # ----------------------------------------------------------------- judging a proposal

@@ -107,9 +107,26 @@ def _strip_statement(masked: str, phrases: tuple[str, ...]) -> str:
                     if sm and _value(sm.group("w")) and not sm.group("pre").strip():
                         out = blank(out, a + sm.end(), b)
                     else:
-                        out = blank(out, a, b)
+                        after = _answer_after_copy(out, m.end(), b)
+                        out = blank(out, a, after if after is not None else b)
                     break
     return out
+
+
+# what separates a copied statement from the verdict on the same line: " - ", ":", "->", "=>", "?"
+_COPY_SEPARATOR = re.compile(r"[ \t]+[-–—]+|[-=]+>|[:?>]")
+
+
+def _answer_after_copy(work: str, lo: int, hi: int) -> int | None:
+    """Where the verdict starts when the statement is copied with the verdict after it on
+    the same line ("<statement> - True, because ..."), else None."""
+    for sep in _COPY_SEPARATOR.finditer(work, lo, hi):
+        if "\n" in work[lo:sep.start()]:
+            break
+        value, s0, _ = _stated_at(work, sep.end())
+        if value and s0 < hi:
+            return sep.end()
+    return None
 
 
 def _skip_prefix(text: str, pos: int) -> int:
