@@ -22,7 +22,7 @@ from auditor.models import Answer, QuestionSpec, Segment
 # a list label at the start of a line: 1.  2)  (3)  a.  b)  (c)  i.  3.1  **A.**
 _LABEL = re.compile(
     r"(?m)^(?P<indent>[ \t]*)(?P<label>(?:\*\*)?\(?(?:\d+(?:\.\d+)*|[A-Za-z])[.)](?:\*\*)?)(?=[ \t]+\S)")
-_VERDICT = re.compile(r"\b(?:true|false)\b", re.I)
+_VERDICT = re.compile(r"\b(?:true|false|yes|no|correct|incorrect)\b", re.I)
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 

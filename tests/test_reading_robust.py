@@ -108,6 +108,12 @@ def test_a_verdict_qualified_by_depends_or_arguably_goes_to_review(text):
     assert c.value in ("true", "false") and c.confidence < THRESHOLD and "hedged" in c.reason
 
 
+def test_an_exception_explained_after_the_verdict_is_review_not_a_second_verdict():
+    c = read(STATEMENT, "False, it can be true only if the surface is a round bowl.")
+    assert c.value == "false" and c.confidence < THRESHOLD
+    assert read(STATEMENT, "True, though it could also be false.").value == "hedged"
+
+
 def test_an_agreeing_or_unrelated_could_is_no_hedge():
     assert read(STATEMENT, "False. It could be slower on a ravine.").confidence == 1.0
     assert read(STATEMENT, "False. The order can also be swapped.").value == "false"

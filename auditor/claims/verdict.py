@@ -223,7 +223,9 @@ def _hedge(work: str, at: int, value: str) -> tuple[int, int, bool] | None:
             continue
         if opp is not None and re.search(r"\bnot\b|n['’]t\b", work[m.start():m.start("opp")], re.I):
             continue
-        return m.start(), m.end(), opp is not None
+        # "it can be true only if ...": an exception explained, not a second verdict
+        conditional = bool(re.match(r"\s*,?\s*(?:only\s+)?(?:if|when|unless|in\s+(?:the\s+)?case)\b", work[m.end():], re.I))
+        return m.start(), m.end(), opp is not None and not conditional
     return None
 
 

@@ -39,13 +39,15 @@ class Evaluation:
     checkable: int = 0          # answered items a check judges (pass / fail / review)
     reviews: int = 0            # of those, review
     reading_reviews: int = 0    # of the reviews, those due to the reading (unreadable, hedged, unsure claim)
+    contested_reviews: int = 0  # of the reviews, a readable claim against a contested key (by design)
     notebooks: int = 0
     errors: int = 0
     disagreements: list[Disagreement] = field(default_factory=list)
     per_notebook: dict[str, "Evaluation"] = field(default_factory=dict)
 
     COUNTS = ("answered_total", "answered_agree", "claims_total", "claims_agree", "false_passes", "misread_fails",
-              "checkable", "reviews", "reading_reviews", "notebooks", "errors")
+              "checkable", "reviews", "reading_reviews", "contested_reviews", "notebooks",
+              "errors")
 
     def add(self, other: "Evaluation") -> None:
         """Fold ``other``'s counts and disagreements into this one."""
@@ -69,8 +71,12 @@ class Evaluation:
         return (f"agreement {self.agreement:.1%} ({self.answered_agree}/{self.answered_total}), "
                 f"claims {self.claims:.1%} ({self.claims_agree}/{self.claims_total}), "
                 f"false passes {self.false_passes}, misread fails {self.misread_fails}, "
-                f"review rate {self.review_rate:.1%} ({self.reviews}/{self.checkable}; "
-                f"due to reading {self.reading_reviews / self.checkable if self.checkable else 0:.1%})")
+                f"review rate {self.review_rate:.1%} ({self.reviews}/{self.checkable}: "
+                f"{self.reading_reviews} reading = {self._share(self.reading_reviews):.1%}, "
+                f"{self.contested_reviews} contested key, {self.reviews - self.reading_reviews - self.contested_reviews} other)")
+
+    def _share(self, n: int) -> float:
+        return n / self.checkable if self.checkable else 0.0
 
 
 def same_claim(label: Any, got: Any) -> bool:
@@ -134,8 +140,10 @@ def evaluate_one(label: dict, result: dict, ev: Evaluation) -> None:
             if q["status"] == "review":
                 ev.reviews += 1
                 d = q.get("details") or {}
-                ev.reading_reviews += bool(d.get("claim_unreadable") or "claim_confidence" in d
-                                           or str(q.get("claimed")).lower() == "hedged")
+                reading = bool(d.get("claim_unreadable") or "claim_confidence" in d
+                               or str(q.get("claimed")).lower() == "hedged")
+                ev.reading_reviews += reading
+                ev.contested_reviews += bool(not reading and q.get("contested"))
         details = q.get("details") or {}
         claim_extra = details.get("claim") or {}
         if "claimed" in item:
