@@ -44,6 +44,15 @@ def read(q: QuestionSpec, text: str) -> Claim:
     ("- *false*, see the counter-example below", "false"),
     ("F - the step size matters.", "false"),
     ("2.A. **TRUE**", "true"),
+    ("This is a false statement, since momentum can overshoot.", "false"),
+    ("Statement is False.", "false"),
+    ("The answer would be true.", "true"),
+    ("~~True~~ False", "false"),
+    ("\u2717 False", "false"),
+    ("(False) momentum overshoots.", "false"),
+    ("[True] a tuned step wins.", "true"),
+    ("<span style=\"color:red\">False</span>", "false"),
+    ("**Explanation:** momentum overshoots.\n**Verdict:** False", "false"),
 ])
 def test_verdict_after_a_label_in_any_style(text, want):
     assert read(STATEMENT, text).value == want

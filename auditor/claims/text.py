@@ -18,6 +18,8 @@ MAX_QUOTE = 119          # Span.text stays under 120 characters
 
 _MASKS = (
     re.compile(r"<!--.*?-->", re.S),                 # html comments
+    re.compile(r"~~[^~\n]+~~|<(?:s|del|strike)>[^<\n]*</(?:s|del|strike)>"),   # struck out: not the claim
+    re.compile(r"[✓✔✗✘❌✅☑☒►▪▸]"),   # check/cross marks, pointers
     re.compile(r"</?[A-Za-z][^<>\n]*>"),             # html tags: <u>, <font color=..>, <br/>
     re.compile(r"\*\*|__"),                          # bold
     re.compile(r"(?<![\w*\\])\*(?=[A-Za-z])|(?<=[A-Za-z.])\*(?![\w*])"),   # *italic*

@@ -56,17 +56,18 @@ _FRAME = re.compile(r"[ \t]*(?:-{3,}|={3,}|_{3,}|\*{3,})[ \t]*(?=\n|$)|[ \t]*[:\
 _START = re.compile(
     r"(?P<pre>(?:(?:so|thus|hence|therefore|in\s+my\s+opinion|(?:i|we)\s+(?:think|believe|claim|would\s+say|say)"
     r"(?:\s+that)?)\s*,?\s+)?"
-    r"(?:(?:the\s+)?answer\s+i[sf]\s*:?\s+|"
-    r"(?:this|that|it|the\s+(?:statement|sentence|claim|above))(?:\s+statement|\s+sentence|\s+claim)?\s*(?:is|'s|’s)\s+|"
+    r"(?:(?:the\s+)?answer\s+(?:i[sf]|would\s+be|will\s+be|should\s+be)\s*:?\s+|"
+    r"(?:this|that|it|(?:the\s+)?(?:statement|sentence|claim|above))(?:\s+statement|\s+sentence|\s+claim)?\s*"
+    r"(?:is|'s|’s|would\s+be)\s+(?:an?\s+(?=\w+\s+(?:statement|claim|sentence|assertion)\b))?|"
     r"(?:it|this|that)\s+is\s+|(?:he|she|they)\s+(?:is|are)\s+)?"
     r"(?P<adv>(?:(?:generally|mostly|partially|partly|technically|definitely|absolutely|usually|"
-    r"typically|very|probably|not|completely|entirely|totally)\s+)*))"
+    r"typically|very|probably|not|completely|entirely|totally)\s+)*)[(\[]?)"
     r"(?P<w>" + WORD + r"|yes|no|" + LETTER + r")\b",
     re.I,
 )
 
 _CONCLUSION = re.compile(
-    r"(?:(?:the\s+)?answer\s+i[sf]|(?:the|this|that)\s+(?:statement|sentence|claim)\s+(?:is|would\s+be)|"
+    r"(?:(?:the\s+)?answer\s+(?:i[sf]|would\s+be|will\s+be|should\s+be)|(?:the|this|that)\s+(?:statement|sentence|claim)\s+(?:is|would\s+be)|"
     r"(?:therefore|thus|hence|so|overall|in\s+conclusion|to\s+conclude|to\s+sum\s+up)\s*,?\s*(?:the\s+answer\s+is|it\s+is|it's|this\s+is|the\s+statement\s+is)?)"
     r"\s*:?\s+(?P<adv>(?:(?:generally|mostly|technically|definitely|absolutely|probably|not)\s+)*)"
     r"(?P<w>" + WORD + r")\b",
