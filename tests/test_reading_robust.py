@@ -94,6 +94,28 @@ def test_yes_no_decided_by_negation_and_contrast(text, want):
     assert read(PROPOSAL, text).value == want
 
 
+SWITCH = QuestionSpec(id="s/6", section="s", number=6, claim="yesno", phrases=("switch the sigmoid units to softsign",))
+
+
+@pytest.mark.parametrize("text, want", [
+    ("Not at all; the same flat gradient appears.", "no"),
+    ("Incorrect.", "no"),
+    ("Correct, softsign solves it.", "yes"),
+    ("The change would not make a difference.", "no"),
+    ("Softsign is not a solution, the problem remains.", "no"),
+    ("I disagree with the friend.", "no"),
+    ("I agree with the friend: it solves the flat loss.", "yes"),
+    ("It will not.", "no"),
+])
+def test_yes_no_more_judgements(text, want):
+    assert read(SWITCH, text).value == want
+
+
+def test_a_remedy_judged_for_something_else_is_no_cue():
+    assert not read(SWITCH, "A residual layer would be the solution.").readable
+    assert not read(SWITCH, "Other activations, such as a rectifier, would solve it.").readable
+
+
 def test_an_answer_turned_round_in_its_own_sentence_is_unsure():
     c = read(PROPOSAL, "Yes, but it will not solve the problem.")
     assert c.confidence < THRESHOLD and c.reason

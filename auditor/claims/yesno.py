@@ -43,13 +43,21 @@ _STRONG_VERB = re.compile(r"\b(?P<w>solve|solves|solved|solving|fix|fixes|fixed|
                           r"eliminate|eliminates|prevent|prevents|cure|cures)\b", re.I)
 _WEAK_VERB = re.compile(r"\b(?P<w>help|helps|helped|work|works|mitigate|mitigates|improve|improves|alleviate|alleviates|"
                         r"sufficient|enough|helpful)\b", re.I)
-_SAME_PROBLEM = re.compile(r"\bstill\s+(?:suffer|have|face|be\s+prone|saturat)\w*|\bsame\s+(?:problem|issue)\b|"
-                           r"\balso\s+(?:suffers?|prone|saturates?)\b", re.I)
+_SAME_PROBLEM = re.compile(
+    r"\bstill\s+(?:\w+\s+)?(?:suffer|have|face|be\s+prone|saturat|vanish|occur|exist|happen|remain|persist|plateau)\w*|"
+    r"\bsame\s+(?:problem|issue)\b|\balso\s+(?:suffers?|prone|saturates?)\b|"
+    r"\b(?:problem|issue)\s+(?:\w+\s+)?(?:remains?|persists?|stays?|continues?)\b", re.I)
+# a proposal judged as a remedy ("is (not) a solution", "makes (no) difference") or by agreeing with it
+_REMEDY = re.compile(r"\b(?:is|are|would\s+be|will\s+be)\s+(?P<mid>(?:\w+\s+){0,2}?)(?:a|the|an)\s+(?:\w+\s+)?"
+                     r"(?P<w>solution|answer|fix|remedy|cure)\b|\bmakes?\s+(?P<mid2>no|any|a|much)\s+(?:\w+\s+)?(?P<w2>difference)\b|"
+                     r"\b(?P<w3>agree|disagree)s?\s+with\s+(?:the\s+|my\s+|your\s+|our\s+)?(?:friend|colleague|him|her|them|suggestion|proposal)\b",
+                     re.I)
 _IMPLICIT_NO = re.compile(r"vanish\w*|saturat\w*|similar\s+to\s+(?:the\s+)?sigmoid|same\s+(?:problem|issue)", re.I)
 _NONCOMMITTAL = re.compile(r"\b(?:may|might|can|could|will)\s+or\s+(?:may|might|can|could|will)\s*(?:not|n['’]t)(?:\s+\w+){0,2}", re.I)
 _BOTH = re.compile(r"\s*(?:yes\s+and\s+no|no\s+and\s+yes|both\s+yes\s+and\s+no)\b", re.I)
-_OPEN = re.compile(r"\s*(?P<w>yes|yeah|yep|no|nope|not\s+really|not\s+quite|not\s+necessarily|not\s+exactly)\b(?!\s+(?:\w+\s+)?"
-                   r"(?:gradient|vanish|explod|longer|matter|one|way|need|problem|activation|layer|neuron)s?)", re.I)
+_OPEN = re.compile(r"\s*(?:(?P<w>yes|yeah|yep|no|nope|not\s+really|not\s+quite|not\s+necessarily|not\s+exactly|not\s+at\s+all)\b"
+                   r"(?!\s+(?:\w+\s+)?(?:gradient|vanish|explod|longer|matter|one|way|need|problem|activation|layer|neuron)s?)|"
+                   r"(?P<j>correct|incorrect|right|wrong|true|false)(?=\s*[.,;:!\-–]))", re.I)
 _CONTRAST = re.compile(r"\b(?:but|however|yet|though|nevertheless|nonetheless)\b|\bon\s+the\s+other\s+hand\b", re.I)
 _CONCESSIVE = re.compile(r"\s*(?:although|though|even\s+though|while|whilst|despite)\b[^,;]*[,;]", re.I)
 _START = re.compile(r"(?:\s|answers?\s*:?|ans\s*:|(?:" + LABEL + r")(?=\s)|[-=_*]{3,}|[-*•+](?=\s))*", re.I)
@@ -73,7 +81,28 @@ def _about_other_remedy(work: str, pos: int) -> bool:
     return bool(_OTHER_REMEDY.search(work[a:pos]))
 
 
-def _cues(work: str) -> list[dict]:
+_PROPOSAL_SUBJECT = re.compile(r"\b(?:it|this|that|he|she|they|change|swap\w*|replac\w*|switch\w*|suggest\w*|propos\w*|idea|"
+                               r"approach|using|doing\s+so)\b", re.I)
+_STOP = {"the", "a", "an", "with", "of", "to", "and", "or", "in", "on", "by", "for", "replace", "activations", "activation",
+         "suggests", "friend", "that", "this", "is", "are", "we", "our", "your"}
+
+
+def _proposal_words(question: QuestionSpec | None) -> set[str]:
+    """Content words of the question's recognition phrases ("replace the sigmoid ... with tanh" -> tanh, sigmoid)."""
+    words: set[str] = set()
+    for phrase in (question.phrases if question else ()):
+        words |= {w.lower() for w in re.findall(r"[A-Za-z]{3,}", phrase) if w.lower() not in _STOP}
+    return words
+
+
+def _about_the_proposal(work: str, pos: int, proposal: set[str]) -> bool:
+    """The clause before ``pos`` names the proposal (a pronoun, "the change", or the question's words)."""
+    a = next((x for x, y in sentences(work) if x <= pos < y), 0)
+    clause = re.split(r"[,;:]", work[a:pos])[-1]
+    return bool(_PROPOSAL_SUBJECT.search(clause)) or any(w in clause.lower() for w in proposal)
+
+
+def _cues(work: str, proposal: set[str] = frozenset()) -> list[dict]:
     """Judgement cues: value "yes"/"no", strength, position."""
     cues = []
     for m in _JUDGE.finditer(work):
@@ -90,6 +119,16 @@ def _cues(work: str) -> list[dict]:
                 continue
             cues.append(dict(value="yes" if _polarity(work, m, True) else "no", strong=strong,
                              start=m.start("w"), end=m.end("w")))
+    for m in _REMEDY.finditer(work):
+        if _about_other_remedy(work, m.start()) or (m.group("w") and not _about_the_proposal(work, m.start(), proposal)):
+            continue
+        if m.group("w3"):
+            positive = m.group("w3").lower() == "agree" and _polarity(work, m, True)
+        elif m.group("w2"):
+            positive = m.group("mid2").lower() != "no" and _polarity(work, m, True)
+        else:
+            positive = not re.search(r"\bnot\b|n['’]t\b", m.group("mid"), re.I) and _polarity(work, m, True)
+        cues.append(dict(value="yes" if positive else "no", strong=True, start=m.start(), end=m.end()))
     for m in _ELLIPTIC_NO.finditer(work):
         cues.append(dict(value="no", strong=True, start=m.start(), end=m.end()))
     for m in _SAME_PROBLEM.finditer(work):
@@ -135,12 +174,13 @@ def read_yesno(answer: Answer, question: QuestionSpec | None = None) -> Claim:
     opening = _OPEN.match(doc.masked, start)
     work = blank_questions(doc.masked, tuple(question.phrases) if question else ())
     work = _NONCOMMITTAL.sub(lambda m: " " * len(m.group(0)), work)
-    cues = _cues(work)
+    cues = _cues(work, _proposal_words(question))
     if not opening:
         opening = _OPEN.match(work, _START.match(work).end())
     if opening:
-        value = "yes" if opening.group("w").lower() in ("yes", "yeah", "yep") else "no"
-        o0, o1 = opening.start("w"), opening.end("w")
+        g = "w" if opening.group("w") else "j"
+        value = "yes" if opening.group(g).lower() in ("yes", "yeah", "yep", "correct", "right", "true") else "no"
+        o0, o1 = opening.start(g), opening.end(g)
         end = _sentence_end(work, o0)
         turned = [c for c in cues if o1 <= c["start"] < end and c["value"] != value and c["strong"]
                   and any(m.start() < c["start"] for m in _CONTRAST.finditer(work, o1, end))]
