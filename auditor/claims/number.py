@@ -29,7 +29,7 @@ _RF = re.compile(r"receptive|\brf\b|\br\s*=|field", re.I)
 _DISTRACT = re.compile(
     r"kernel|stride|dilat|padding|pool(?:ing)?\s*size|\bk\s*=|\bs\s*=|\bd\s*=|\bp\s*=|parameter|params|"
     r"weights|channel|\bshape\b|dimension|output\s+(?:size|shape)|spatial|input\s+(?:size|image)|"
-    r"torch\.size|\bbatch|\bepoch",
+    r"torch\.size|\bbatch|\bepoch|\bjumps?\b|\boutput\s+(?:is|will\s+be|would\s+be|has|of\s+size|resolution|image|tensor|map)\b",
     re.I,
 )
 _ID_NUMBER = re.compile(r"\b(?:layer|conv|convolution|step|tutorial|hw|question|part|section|block)\s*(?:#\s*)?$", re.I)
@@ -77,7 +77,16 @@ def _clauses(work: str) -> list[tuple[int, int]]:
             out.append((start, a + m.start()))
             start = a + m.end()
         out.append((start, b))
-    return [(a, b) for a, b in out if work[a:b].strip()]
+    out = [(a, b) for a, b in out if work[a:b].strip()]
+    # a list of numbers ("jumps 1, 2, 8") stays with the clause that introduces it
+    merged: list[tuple[int, int]] = []
+    for a, b in out:
+        if merged and re.fullmatch(r"\s*\d+(?:\.\d+)?\s*[.;]?\s*", work[a:b]) and \
+                re.search(r"\d\s*,\s*$", work[merged[-1][0]:a]):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _free_numbers(work: str, a: int, b: int) -> list[re.Match[str]]:
