@@ -228,3 +228,23 @@ def test_every_perturbation_keeps_the_claim(q, text):
         assert (got.readable, got.value) == (base.readable, base.value), (name, changed.text)
         seen += 1
     assert seen >= 10
+
+
+# ----------------------------------------------------------------- probabilities
+PROB = QuestionSpec(id="s/7", section="s", number=7, claim="probability")
+
+
+@pytest.mark.parametrize("text, want", [
+    ("q=35%", 0.35),
+    ("q = 0.35 (35%)", 0.35),
+    ("q ≈ 0.35", 0.35),
+    ("$q \\approx 0.35$", 0.35),
+    ("A. q = 0.35", 0.35),
+    ("The equivalent dropout probability is 0.35.", 0.35),
+])
+def test_probability_value_in_any_notation(text, want):
+    assert read(PROB, text).value == pytest.approx(want)
+
+
+def test_a_probability_that_is_not_q_is_not_read():
+    assert not read(PROB, "The first probability is 0.1").readable
