@@ -53,6 +53,10 @@ def read(q: QuestionSpec, text: str) -> Claim:
     ("[True] a tuned step wins.", "true"),
     ("<span style=\"color:red\">False</span>", "false"),
     ("**Explanation:** momentum overshoots.\n**Verdict:** False", "false"),
+    ("\\textbf{$\\text{False}$}, it can oscillate.", "false"),
+    ("**Answer:** 2.A False, it can oscillate.", "false"),
+    ("B.\n**Answer:** A. True", "true"),
+    ("therefore, ***false***.", "false"),
 ])
 def test_verdict_after_a_label_in_any_style(text, want):
     assert read(STATEMENT, text).value == want

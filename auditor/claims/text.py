@@ -22,7 +22,7 @@ _MASKS = (
     re.compile(r"[✓✔✗✘❌✅☑☒►▪▸]"),   # check/cross marks, pointers
     re.compile(r"</?[A-Za-z][^<>\n]*>"),             # html tags: <u>, <font color=..>, <br/>
     re.compile(r"\*\*|__"),                          # bold
-    re.compile(r"(?<![\w*\\])\*(?=[A-Za-z])|(?<=[A-Za-z.])\*(?![\w*])"),   # *italic*
+    re.compile(r"(?<![\w*\\])\*{1,3}(?=[A-Za-z])|(?<=[A-Za-z.!?])\*{1,3}(?![\w*])"),   # *italic*, ***both***
     re.compile(r"(?<![\w\\])_(?=[\w(*$])|(?<=[\w.!?)*])_(?![\w{(])"),   # _italic_ (not p_1, r_{out})
     re.compile(r"`+"),                               # code ticks
     re.compile(r"\$+"),                              # math delimiters
@@ -52,11 +52,16 @@ def mask(text: str) -> str:
     for rx in _MASKS:
         for m in rx.finditer(text):
             blank_range(m.start(), m.end())
-    for m in _LATEX_WRAP.finditer(text):
-        o, c = ("open", "close") if m.group("open") else ("open2", "close2")
-        blank_range(m.start(o), m.end(o))
-        blank_range(m.start(c), m.end(c))
-    return "".join(chars)
+    current = text
+    while True:         # nested wrappers (\textbf{$\text{False}$}) unwrap from the inside out
+        for m in _LATEX_WRAP.finditer(current):
+            o, c = ("open", "close") if m.group("open") else ("open2", "close2")
+            blank_range(m.start(o), m.end(o))
+            blank_range(m.start(c), m.end(c))
+        masked = "".join(chars)
+        if masked == current:
+            return masked
+        current = masked
 
 
 # --------------------------------------------------------------------------- list labels

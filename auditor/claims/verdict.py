@@ -50,7 +50,7 @@ _LABEL = re.compile(r"[ \t]*(?:" + LABEL + r"|\(\w{1,3}\)|[-*•+])[ \t]*(?=\S|\
 _LETTER_LABEL = re.compile(r"\s*\(?\s*[TtFf]\s*(?:[.):]|[-–—])?\s*\)?\s*")
 _MARKER = re.compile(
     r"[ \t]*(?:the\s+|my\s+|our\s+)?(?:answers?|asnwers?|answres?|ans|solution)\b(?![ \t]+(?:is|if|was|would|will)\b)[ \t]*(?:\d+(?:\.\d+)*)?[ \t]*[:.\-–]?"
-    r"[ \t]*(?:\d+(?:\.\d+)*[.):](?!\d))?", re.I)
+    r"[ \t]*(?:\d+(?:\.\d+)*[.):](?![\dA-Za-z]))?", re.I)
 _FRAME = re.compile(r"[ \t]*(?:-{3,}|={3,}|_{3,}|\*{3,})[ \t]*(?=\n|$)|[ \t]*[:\-–—>]+(?=\s)")
 
 _START = re.compile(
@@ -263,7 +263,7 @@ def _verdict_items(work: str) -> list[tuple[int, str, int, int]]:
     items = []
     for m in _ITEM_LINE.finditer(work):
         value, s0, s1 = _stated_at(work, m.start())
-        if value:
+        if value and not any(it[2] == s0 for it in items):     # one verdict is one item ("B.\nAnswer: B. False")
             items.append((label_ordinal(label_text(m)), value, s0, s1))
     return items
 
