@@ -24,6 +24,7 @@ _MASKS = (
     re.compile(r"\*\*|__"),                          # bold
     re.compile(r"(?<![\w*\\])\*{1,3}(?=[A-Za-z])|(?<=[A-Za-z.!?])\*{1,3}(?![\w*])"),   # *italic*, ***both***
     re.compile(r"(?<![\w\\])_(?=[\w(*$])|(?<=[\w.!?)*])_(?![\w{(])"),   # _italic_ (not p_1, r_{out})
+    re.compile(r"\*{1,3}(?=\$?\\(?:text|math|emph|underline|bf|it)\w*\s*\{)|(?<=[}$])\*{1,3}(?![\w*])"),  # *\textbf{..}*
     re.compile(r"`+"),                               # code ticks
     re.compile(r"\$+"),                              # math delimiters
     re.compile(r"\\(?=[*_$#\[\]()])"),               # markdown escapes: \* \_
@@ -49,11 +50,11 @@ def mask(text: str) -> str:
             if chars[i] != "\n":
                 chars[i] = " "
 
-    for rx in _MASKS:
-        for m in rx.finditer(text):
-            blank_range(m.start(), m.end())
     current = text
-    while True:         # nested wrappers (\textbf{$\text{False}$}) unwrap from the inside out
+    while True:         # nested markup (*\textbf{$\text{False}$}*) unwraps from the inside out
+        for rx in _MASKS:
+            for m in rx.finditer(current):
+                blank_range(m.start(), m.end())
         for m in _LATEX_WRAP.finditer(current):
             o, c = ("open", "close") if m.group("open") else ("open2", "close2")
             blank_range(m.start(o), m.end(o))
@@ -81,7 +82,7 @@ def label_text(m: re.Match[str]) -> str:
     return next(g for g in (m.group("l1"), m.group("l2"), m.group("l3"), m.group("l4")) if g)
 
 
-_LINE_LABEL = re.compile(r"(?m)^[ \t]*(?:[-*•+][ \t]+)?(?:" + LABEL + r")?(?:[ \t]*[-*•+](?=[ \t]))?")
+_LINE_LABEL = re.compile(r"(?m)^[ \t]*(?:(?:[-*•+](?=[ \t])|answers?[ \t]*:|(?:" + LABEL + r"))[ \t]*)*", re.I)
 
 
 def blank_labels(masked: str) -> str:
