@@ -252,3 +252,15 @@ def test_probability_value_in_any_notation(text, want):
 
 def test_a_probability_that_is_not_q_is_not_read():
     assert not read(PROB, "The first probability is 0.1").readable
+
+
+@pytest.mark.parametrize("text", ["T, F, F", "True; False; False.", "a) T b) F c) F", "**T**, **F**, **F**"])
+def test_a_run_of_verdicts_on_one_line_answers_each_statement_by_order(text):
+    assert read(STATEMENT, text).value == "true"
+    assert read(SECOND, text).value == "false"
+    third = QuestionSpec(id="s/2.3", section="s", number=2, sub=3, claim="verdict")
+    assert read(third, "True, False").readable is False
+
+
+def test_a_verdict_then_prose_is_no_run():
+    assert read(SECOND, "False, true only when the step is small.").value == "false"

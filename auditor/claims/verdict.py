@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.claims.text import LABEL, Doc, blank, label_ordinal, label_text, make_doc, phrase_regex, pick_segments, sentences
+from auditor.claims.text import LABEL, LABEL_PLAIN, Doc, blank, label_ordinal, label_text, make_doc, phrase_regex, pick_segments, sentences
 from auditor.models import Answer, Claim, QuestionSpec
 
 _TRUE = {"true", "ture", "treu", "trues", "correct", "right", "t", "yes"}
@@ -304,6 +304,36 @@ def _hedged(doc: Doc, value: str, at: int, hedge: tuple[int, int, bool]) -> Clai
                  confidence=0.3, reason=f"hedged: '{quote}'")
 
 
+# "T, F, F" / "True; False; False" / "1. true 2. false 3. false" on one line: one verdict per statement
+_INLINE_ITEM = re.compile(r"(?:(?:" + LABEL_PLAIN + r")[ \t]*)?(?P<w>" + WORD + r"|[TF])(?=[ \t]*(?:[,;/|][ \t]*|[ \t]+(?:" + LABEL_PLAIN +
+                          r")|[.!]?[ \t]*(?:\n|$)))[ \t]*[,;/|.!]?[ \t]*", re.I)
+
+
+def _pick_inline(work: str, sub: int | None) -> tuple[str, int, int, str] | None:
+    """The k-th verdict of a line that is nothing but a run of verdicts, for statement k."""
+    start = _skip_prefix(work, 0)
+    items: list[tuple[str, int, int]] = []
+    pos = start
+    while True:
+        m = _INLINE_ITEM.match(work, pos)
+        if not m or m.end() == pos:
+            break
+        items.append((_value(m.group("w")) or "", m.start("w"), m.end("w")))
+        pos = m.end()
+        if "\n" in work[m.start():m.end()] or pos >= len(work) or work[pos] == "\n":
+            break
+    if len(items) < 2 or not all(v for v, _, _ in items):
+        return None
+    if sub is None:
+        values = {v for v, _, _ in items}
+        return (items[0][0], items[0][1], items[0][2], "") if len(values) == 1 else \
+            ("", items[0][1], items[0][2], f"the answer lists {len(items)} different verdicts")
+    if sub > len(items):
+        return "", items[0][1], items[0][2], f"the answer lists {len(items)} verdicts, fewer than statement {sub}"
+    v, s0, s1 = items[sub - 1]
+    return v, s0, s1, f"verdict {sub} of a list of {len(items)} on one line (taken by order)"
+
+
 def read_verdict(answer: Answer, question: QuestionSpec) -> Claim:
     segs = pick_segments(answer, ("markdown", "output", "code"))
     if not segs:
@@ -313,7 +343,7 @@ def read_verdict(answer: Answer, question: QuestionSpec) -> Claim:
     work = _NOT_VERDICT.sub(lambda m: " " * len(m.group(0)), work)
     work = _strip_statement(work, tuple(question.phrases))
 
-    picked = _pick_item(work, question.sub)
+    picked = _pick_item(work, question.sub) or _pick_inline(work, question.sub)
     if picked is not None:
         value, s0, s1, note = picked
         if not value:
