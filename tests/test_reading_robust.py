@@ -264,3 +264,9 @@ def test_a_run_of_verdicts_on_one_line_answers_each_statement_by_order(text):
 
 def test_a_verdict_then_prose_is_no_run():
     assert read(SECOND, "False, true only when the step is small.").value == "false"
+
+
+@pytest.mark.parametrize("text", ["Yes, partially.", "It depends on the depth, it will not fix deep nets."])
+def test_a_hedged_yes_no_goes_to_review(text):
+    c = read(PROPOSAL, text)
+    assert c.readable and c.confidence < THRESHOLD and "hedged" in c.reason

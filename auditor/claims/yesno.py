@@ -161,6 +161,21 @@ def _sentence_end(work: str, pos: int) -> int:
     return next((b for a, b in sentences(work) if a <= pos < b), len(work))
 
 
+_HEDGE = re.compile(r"\bit\s+(?:all\s+|really\s+)?depends\b|\bdepending\s+on\b|\b(?:partially|partly)\b|"
+                    r"\bto\s+some\s+(?:extent|degree)\b|\bin\s+some\s+cases\b|\barguabl[ey]\b", re.I)
+
+
+def _hedged(claim: Claim, work: str, doc, at: int) -> Claim:
+    """``claim`` read unsure when its deciding sentence hedges ("partially", "it depends")."""
+    a = next((x for x, y in sentences(work) if x <= at < y), at)
+    m = _HEDGE.search(work, a, _sentence_end(work, at))
+    if not m or claim.confidence <= 0.4:
+        return claim
+    quote = doc.text[m.start():m.end()]
+    return Claim(kind=claim.kind, value=claim.value, span=claim.span, notes=claim.notes + (f"hedged by '{quote}'",),
+                 confidence=0.4, reason=f"hedged: '{quote}'")
+
+
 def read_yesno(answer: Answer, question: QuestionSpec | None = None) -> Claim:
     segs = pick_segments(answer, ("markdown", "output"))
     if not segs:
@@ -189,7 +204,7 @@ def read_yesno(answer: Answer, question: QuestionSpec | None = None) -> Claim:
             return Claim(kind="yesno", value=value, span=doc.quote(o0, c["end"]), confidence=0.4,
                          reason=f"answers {value} but turns it round in the same sentence",
                          notes=(f"answers {value}, then qualifies it: '{doc.text[c['start']:c['end']]}'",))
-        return Claim(kind="yesno", value=value, span=doc.quote(o0, o1))
+        return _hedged(Claim(kind="yesno", value=value, span=doc.quote(o0, o1)), doc.masked, doc, o0)
     for pool in ([c for c in cues if c["strong"]], cues):
         if not pool:
             continue
@@ -197,9 +212,10 @@ def read_yesno(answer: Answer, question: QuestionSpec | None = None) -> Claim:
         first = pool[0]
         if len(values) == 1:
             weak_only = not first["strong"]
-            return Claim(kind="yesno", value=first["value"], span=doc.quote(first["start"], first["end"]),
-                         confidence=0.7 if weak_only else 1.0,
-                         reason="only a weak judgement (helps / works)" if weak_only else "")
+            return _hedged(Claim(kind="yesno", value=first["value"], span=doc.quote(first["start"], first["end"]),
+                                 confidence=0.7 if weak_only else 1.0,
+                                 reason="only a weak judgement (helps / works)" if weak_only else ""),
+                           work, doc, first["start"])
         return Claim(kind="yesno", value=first["value"], span=doc.quote(first["start"], first["end"]),
                      notes=("argues both ways; the first stated opinion is taken",), confidence=0.4,
                      reason="argues both ways")
