@@ -29,7 +29,7 @@ _RF = re.compile(r"receptive|\brf\b|\br\s*=|field", re.I)
 _DISTRACT = re.compile(
     r"kernel|stride|dilat|padding|pool(?:ing)?\s*size|\bk\s*=|\bs\s*=|\bd\s*=|\bp\s*=|parameter|params|"
     r"weights|channel|\bshape\b|dimension|output\s+(?:size|shape)|spatial|input\s+(?:size|image)|"
-    r"torch\.size|\bbatch|\bepoch|\bjumps?\b|\boutput\s+(?:is|will\s+be|would\s+be|has|of\s+size|resolution|image|tensor|map)\b",
+    r"torch\.size|\bbatch|\bepoch|\bjumps?\b",
     re.I,
 )
 _ID_NUMBER = re.compile(r"\b(?:layer|conv|convolution|step|tutorial|hw|question|part|section|block)\s*(?:#\s*)?$", re.I)
