@@ -269,3 +269,10 @@ def test_a_verdict_then_prose_is_no_run():
 def test_a_hedged_yes_no_goes_to_review(text):
     c = read(PROPOSAL, text)
     assert c.readable and c.confidence < THRESHOLD and "hedged" in c.reason
+
+
+def test_a_table_of_verdicts_answers_each_statement_by_row():
+    table = "| Statement | Answer |\n|---|---|\n| 1 | True |\n| 2 | **False** |\n| 3 | F |"
+    assert read(STATEMENT, table).value == "true"
+    assert read(SECOND, table).value == "false"
+    assert "in a table" in read(SECOND, table).notes[0]

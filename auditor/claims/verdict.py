@@ -18,10 +18,8 @@ What a careful reader does, in order:
    says so.  No stated verdict: the last conclusion.  Nothing, but "it depends" /
    both values offered: ``hedged``.  Nothing at all: unreadable (the check says review).
 
-When the text holds a whole list of verdict items (a grouped answer that was not cut
-per statement), sub-statement k takes the k-th verdict of the last numbering run
-(a list that restarts at A./1. after a pasted copy starts a new run), with a note;
-without a statement index such a list is unreadable unless all its verdicts agree.
+When the text holds a whole list of verdicts (labelled lines, a run on one line, a table:
+``auditor.claims.verdict_lists``), sub-statement k takes the k-th verdict, with a note.
 Opening "No"/"Correct"/"Right"/"Wrong" count only when punctuation follows them
 ("No gradient flows ..." is not a verdict).
 """
@@ -29,13 +27,13 @@ from __future__ import annotations
 
 import re
 
-from auditor.claims.text import LABEL, LABEL_PLAIN, Doc, blank, label_ordinal, label_text, make_doc, phrase_regex, pick_segments, sentences
+from auditor.claims.text import LABEL, Doc, blank, make_doc, phrase_regex, pick_segments, sentences
+from auditor.claims.verdict_lists import WORD, pick_inline, pick_item, pick_table
 from auditor.models import Answer, Claim, QuestionSpec
 
 _TRUE = {"true", "ture", "treu", "trues", "correct", "right", "t", "yes"}
 _FALSE = {"false", "flase", "fasle", "falsee", "fales", "flase", "incorrect", "incorrert", "wrong", "f", "no"}
 
-WORD = r"(?:true|ture|treu|false|flase|fasle|fales|correct|incorrect|incorrert|wrong|right)"
 # a single-letter verdict: T/F standing alone (not part of a word, not "F(x)")
 LETTER = r"(?:[tf](?=[ \t]*(?:[.,:;!)\-–]|\n|$))|(?<=\()[tf](?=\)))"
 
@@ -255,44 +253,6 @@ def _conclusions(work: str) -> list[dict]:
     return found
 
 
-_ITEM_LINE = re.compile(r"(?m)^[ \t]*(?:answers?\s*:?\s*)?" + LABEL, re.I)
-
-
-def _verdict_items(work: str) -> list[tuple[int, str, int, int]]:
-    """(ordinal, value, start, end) of list items that open with a verdict."""
-    items = []
-    for m in _ITEM_LINE.finditer(work):
-        value, s0, s1 = _stated_at(work, m.start())
-        if value and not any(it[2] == s0 for it in items):     # one verdict is one item ("B.\nAnswer: B. False")
-            items.append((label_ordinal(label_text(m)), value, s0, s1))
-    return items
-
-
-def _pick_item(work: str, sub: int | None) -> tuple[str, int, int, str] | None:
-    """When the answer text holds a whole list of verdicts (a grouped answer that was
-    not cut per statement), the k-th verdict of the last numbering run answers
-    sub-statement k.  Returns (value, start, end, note) or None when not a list."""
-    items = _verdict_items(work)
-    if len(items) < 2:
-        return None
-    runs: list[list[tuple[int, str, int, int]]] = [[items[0]]]
-    for it in items[1:]:
-        if it[0] <= runs[-1][-1][0]:
-            runs.append([it])
-        else:
-            runs[-1].append(it)
-    if sub is None:
-        values = {it[1] for it in items}
-        if len(values) == 1:
-            return items[0][1], items[0][2], items[0][3], ""
-        return "", items[0][2], items[0][3], f"the answer lists {len(items)} different verdicts"
-    fitting = [r for r in runs if len(r) >= sub]
-    if not fitting:
-        return "", items[0][2], items[0][3], f"the answer lists {len(items)} verdicts, fewer than statement {sub}"
-    it = fitting[-1][sub - 1]
-    return it[1], it[2], it[3], f"verdict {sub} of a list of {len(fitting[-1])} (taken by order)"
-
-
 def _hedged(doc: Doc, value: str, at: int, hedge: tuple[int, int, bool]) -> Claim:
     """A verdict qualified by its own opposite gives both: ``hedged``.  One qualified by "it
     depends" / "arguably" keeps its value but is read unsure, so it goes to review."""
@@ -304,36 +264,6 @@ def _hedged(doc: Doc, value: str, at: int, hedge: tuple[int, int, bool]) -> Clai
                  confidence=0.3, reason=f"hedged: '{quote}'")
 
 
-# "T, F, F" / "True; False; False" / "1. true 2. false 3. false" on one line: one verdict per statement
-_INLINE_ITEM = re.compile(r"(?:(?:" + LABEL_PLAIN + r")[ \t]*)?(?P<w>" + WORD + r"|[TF])(?=[ \t]*(?:[,;/|][ \t]*|[ \t]+(?:" + LABEL_PLAIN +
-                          r")|[.!]?[ \t]*(?:\n|$)))[ \t]*[,;/|.!]?[ \t]*", re.I)
-
-
-def _pick_inline(work: str, sub: int | None) -> tuple[str, int, int, str] | None:
-    """The k-th verdict of a line that is nothing but a run of verdicts, for statement k."""
-    start = _skip_prefix(work, 0)
-    items: list[tuple[str, int, int]] = []
-    pos = start
-    while True:
-        m = _INLINE_ITEM.match(work, pos)
-        if not m or m.end() == pos:
-            break
-        items.append((_value(m.group("w")) or "", m.start("w"), m.end("w")))
-        pos = m.end()
-        if "\n" in work[m.start():m.end()] or pos >= len(work) or work[pos] == "\n":
-            break
-    if len(items) < 2 or not all(v for v, _, _ in items):
-        return None
-    if sub is None:
-        values = {v for v, _, _ in items}
-        return (items[0][0], items[0][1], items[0][2], "") if len(values) == 1 else \
-            ("", items[0][1], items[0][2], f"the answer lists {len(items)} different verdicts")
-    if sub > len(items):
-        return "", items[0][1], items[0][2], f"the answer lists {len(items)} verdicts, fewer than statement {sub}"
-    v, s0, s1 = items[sub - 1]
-    return v, s0, s1, f"verdict {sub} of a list of {len(items)} on one line (taken by order)"
-
-
 def read_verdict(answer: Answer, question: QuestionSpec) -> Claim:
     segs = pick_segments(answer, ("markdown", "output", "code"))
     if not segs:
@@ -343,7 +273,8 @@ def read_verdict(answer: Answer, question: QuestionSpec) -> Claim:
     work = _NOT_VERDICT.sub(lambda m: " " * len(m.group(0)), work)
     work = _strip_statement(work, tuple(question.phrases))
 
-    picked = _pick_item(work, question.sub) or _pick_inline(work, question.sub)
+    picked = (pick_item(work, question.sub, _stated_at) or pick_inline(work, question.sub, _skip_prefix(work, 0), _value)
+              or pick_table(work, question.sub, _value))
     if picked is not None:
         value, s0, s1, note = picked
         if not value:
