@@ -276,3 +276,17 @@ def test_a_table_of_verdicts_answers_each_statement_by_row():
     assert read(STATEMENT, table).value == "true"
     assert read(SECOND, table).value == "false"
     assert "in a table" in read(SECOND, table).notes[0]
+
+
+# ----------------------------------------------------------------- causes: negation-aware
+CAUSE = QuestionSpec(id="s/8", section="s", number=8, claim="cause")
+
+
+@pytest.mark.parametrize("text, want", [
+    ("The plateau is not caused by vanishing gradients but by a too high learning rate.", "other"),
+    ("It is not exploding gradients; the gradients vanish through the squashing layers.", "vanishing"),
+    ("The cause is NOT exploding gradients, it is vanishing gradients.", "vanishing"),
+    ("No vanishing here, the gradients explode.", "exploding"),
+])
+def test_a_cause_ruled_out_is_no_cause(text, want):
+    assert read(CAUSE, text).value == want

@@ -5,7 +5,7 @@ wording ("vanishing gradient(s)", "gradients approach zero / become very small",
 "exploding", "gradients become very large", "local minimum", "learning rate", ...).
 One kind asserted -> that kind, also when another cause is mentioned as its
 mechanism ("stuck in a local minimum ... since the gradients are very small
-(vanishing gradients)").  Two different causes offered as alternatives without a
+(vanishing gradients)"); a cause ruled out ("not exploding gradients") is no cause.  Two different causes offered as alternatives without a
 choice ("One possible reason ... Another possible reason ...") -> unreadable.
 Vanishing and exploding both named -> the one the answer calls the cause
 ("most likely", "the cause is", first named).
@@ -41,12 +41,25 @@ def _prose(answer: Answer, question: QuestionSpec | None) -> tuple[Doc, str] | N
     return doc, blank_questions(doc.masked, tuple(question.phrases) if question else ())
 
 
+# a cause ruled out: "not vanishing gradients", "isn't an exploding ...", "rather than", "instead of", "no"
+_RULED_OUT = re.compile(r"(?:\bnot|n['’]?t|\bno|\bnor|\bneither|\brather\s+than|\binstead\s+of|\bunlikely\s+(?:to\s+be\s+)?)"
+                        r"(?:\s+(?:a|an|the|due\s+to|caused\s+by|because\s+of|from|really|necessarily))*\s*$", re.I)
+
+
+def _first_asserted(rx: re.Pattern[str], work: str) -> re.Match[str] | None:
+    """The first mention of a cause that the answer does not rule out."""
+    for m in rx.finditer(work):
+        if not _RULED_OUT.search(work[max(0, m.start() - 40):m.start()]):
+            return m
+    return None
+
+
 def read_cause(answer: Answer, question: QuestionSpec | None = None) -> Claim:
     prose = _prose(answer, question)
     if prose is None:
         return Claim(kind="cause", readable=False, notes=("no prose answer",))
     doc, work = prose
-    found = {k: rx.search(work) for k, rx in (("vanishing", _VANISH), ("exploding", _EXPLODE), ("other", _OTHER))}
+    found = {k: _first_asserted(rx, work) for k, rx in (("vanishing", _VANISH), ("exploding", _EXPLODE), ("other", _OTHER))}
     named = {k: m for k, m in found.items() if m}
     if not named:
         return Claim(kind="cause", readable=False, notes=("no cause named",))
