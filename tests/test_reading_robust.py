@@ -186,6 +186,8 @@ def test_an_explicit_output_shape_still_wins():
     ("_21x21=441_", 441),
     ("The field is 21, found with jumps 1, 2, 4.", 21),
     ("The field grows 3, 5, 9, 21", 21),
+    ("The field is 21, not 30.", 21),
+    ("The field is 21 rather than 30", 21),
 ])
 def test_number_of_a_derivation_is_read_whole(text, want):
     assert read(NUMBER, text).value == want

@@ -33,6 +33,7 @@ _DISTRACT = re.compile(
     re.I,
 )
 _ID_NUMBER = re.compile(r"\b(?:layer|conv|convolution|step|tutorial|hw|question|part|section|block)\s*(?:#\s*)?$", re.I)
+_RULED_OUT = re.compile(r"(?:\bnot|\brather\s+than|\binstead\s+of|\bbut\s+not)\s*$", re.I)   # "112, not 122"
 _UNIT_AFTER = re.compile(r"\s*(?:parameters|params|channels|weights|layers|epochs|filters)\b", re.I)
 
 
@@ -99,7 +100,7 @@ def _free_numbers(work: str, a: int, b: int) -> list[re.Match[str]]:
         after = work[m.end():b].lstrip()
         if before.endswith(tuple("+-*/^(")) or after.startswith(tuple("+-*/^)")):
             continue
-        if _ID_NUMBER.search(before[-30:]) or _UNIT_AFTER.match(work, m.end()):
+        if _ID_NUMBER.search(before[-30:]) or _UNIT_AFTER.match(work, m.end()) or _RULED_OUT.search(before[-20:]):
             continue
         found.append(m)
     return found
