@@ -173,6 +173,10 @@ def test_relative_shape_without_a_known_input_goes_to_review():
     assert not c.readable and "unknown" in c.notes[0]
 
 
+def test_a_shape_ruled_out_is_not_the_claim():
+    assert read(SHAPE, "The output is (3, 4, 5, 300), not (3, 4, 5).").value == [3, 4, 5, 300]
+
+
 def test_an_explicit_output_shape_still_wins():
     assert read(SHAPE, "X has shape (3, 4, 5); the output is (3, 4, 5, 300).").value == [3, 4, 5, 300]
 

@@ -122,6 +122,8 @@ def read_shape(answer: Answer, question: QuestionSpec | None = None) -> Claim:
             continue
         if _INPUT_AFTER.match(work, m.end()) and not output_named:
             continue        # "the (4, 3, 9) input"
+        if re.search(r"(?:\bnot|\brather\s+than|\binstead\s+of)\s*$", before, re.I):
+            continue        # "(5, 6, 7, 8, 42000), not (5, 6, 7, 8)": ruled out
         best = (dims, m.start(), m.end())
     shape, dim = snippet_facts(question.params if question else {})
     relative = _relative_to_input(work)
