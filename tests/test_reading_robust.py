@@ -53,6 +53,12 @@ def read(q: QuestionSpec, text: str) -> Claim:
     ("[True] a tuned step wins.", "true"),
     ("<span style=\"color:red\">False</span>", "false"),
     ("**Explanation:** momentum overshoots.\n**Verdict:** False", "false"),
+    ("Because momentum overshoots, I would say it's false.", "false"),
+    ("Momentum overshoots in a ravine; false.", "false"),
+    ("Momentum overshoots, which makes the claim false.", "false"),
+    ("The claim does not hold: momentum overshoots.", "false"),
+    ("The statement holds on a round bowl.", "true"),
+    ("The statement is true in general but false for ill-conditioned problems.", "hedged"),
     ("\\textbf{$\\text{False}$}, it can oscillate.", "false"),
     ("**Answer:** 2.A False, it can oscillate.", "false"),
     ("B.\n**Answer:** A. True", "true"),
@@ -136,7 +142,7 @@ def test_a_verdict_qualified_by_its_opposite_is_hedged():
     assert c.value == "hedged" and "also be true" in c.notes[0]
 
 
-@pytest.mark.parametrize("text", ["True, arguably.", "False, depending on the step size.",
+@pytest.mark.parametrize("text", ["True, arguably.", "False, depending on the step size.", "It is partially true.",
                                   "Mostly true, but it depends on the surface."])
 def test_a_verdict_qualified_by_depends_or_arguably_goes_to_review(text):
     c = read(STATEMENT, text)

@@ -66,13 +66,17 @@ _START = re.compile(
 
 _CONCLUSION = re.compile(
     r"(?:(?:the\s+)?answer\s+(?:i[sf]|would\s+be|will\s+be|should\s+be)|(?:the|this|that)\s+(?:statement|sentence|claim)\s+(?:is|would\s+be)|"
-    r"(?:therefore|thus|hence|so|overall|in\s+conclusion|to\s+conclude|to\s+sum\s+up)\s*,?\s*(?:the\s+answer\s+is|it\s+is|it's|this\s+is|the\s+statement\s+is)?)"
+    r"(?:therefore|thus|hence|so|overall|in\s+conclusion|to\s+conclude|to\s+sum\s+up)\s*,?\s*(?:the\s+answer\s+is|it\s+is|it's|this\s+is|the\s+statement\s+is)?|"
+    r"(?:i|we)\s+(?:would\s+say|think|believe|claim|conclude)\s+(?:that\s+)?(?:it\s+is|it['’]s|this\s+is|the\s+(?:statement|claim)\s+is)?|"
+    r"makes?\s+(?:the\s+|this\s+)?(?:statement|claim|sentence|it))"
     r"\s*:?\s+(?P<adv>(?:(?:generally|mostly|technically|definitely|absolutely|probably|not)\s+)*)"
     r"(?P<w>" + WORD + r")\b",
     re.I,
 )
 # "...compared to GD. F."  /  "...vanishing gradients: F."  /  "... - False"
-_TRAILING = re.compile(r"[.:,\-–)]\s*(?P<w>" + WORD + r"|[TF])\s*[.!]?\s*$", re.I | re.M)
+_TRAILING = re.compile(r"[.:;,\-–)]\s*(?P<w>" + WORD + r"|[TF])\s*[.!]?\s*$", re.I | re.M)
+# "the statement (does not) hold(s)"
+_HOLDS = re.compile(r"\b(?:the|this|that)\s+(?:statement|claim|sentence)\s+(?P<neg>does\s*n['’]?o?t\s+|do\s+not\s+)?holds?\b", re.I)
 _DEPENDS = re.compile(r"\bit\s+depends\b|^\s*depends\b|\bboth\s+true\s+and\s+false\b|\bcan\s+be\s+(?:either\s+)?true\s+or\s+false\b", re.I | re.M)
 
 
@@ -208,6 +212,11 @@ _HEDGE = re.compile(
     re.I | re.M)
 
 
+# "true in general but false for ...": the opposite verdict after a contrast, in the same sentence
+_CONTRAST_OPPOSITE = re.compile(r"\b(?:but|however|yet|though|although|whereas|while)\b[^.\n]{0,80}?\b(?P<opp>true|false)\b(?!\s+that\b)",
+                                re.I)
+
+
 def _hedge(work: str, at: int, value: str) -> tuple[int, int, bool] | None:
     """(start, end, gives the opposite) of a hedge that qualifies the verdict at ``at``: in its
     own sentence (with a parenthesis or a contrastive next sentence), never one that agrees."""
@@ -216,6 +225,9 @@ def _hedge(work: str, at: int, value: str) -> tuple[int, int, bool] | None:
     if close > end and "(" in work[at:end + 1]:
         end = close
     a = max((x for x, _ in sentences(work) if x <= at), default=0)
+    for m in _CONTRAST_OPPOSITE.finditer(work, at, end):
+        if _value(m.group("opp")) not in (None, value) and not re.search(r"\bnot\b|n['’]t\b", m.group(0), re.I):
+            return m.start(), m.end(), True
     for m in _HEDGE.finditer(work, a, end):
         opp = m.group("opp")
         if opp is not None and _value(opp) in (None, value):
@@ -244,6 +256,9 @@ def _conclusions(work: str) -> list[dict]:
         dual = any(_value(x.group(0)) not in (None, v)
                    for x in re.finditer(r"\b" + WORD + r"\b", rest, re.I))
         found.append(dict(value=v, start=m.start("w"), end=m.end("w"), conditional=conditional, dual=dual))
+    for m in _HOLDS.finditer(work):
+        found.append(dict(value="false" if m.group("neg") else "true", start=m.start(), end=m.end(),
+                          conditional=False, dual=False))
     for m in _TRAILING.finditer(work):
         v = _value(m.group("w"))
         if v is None or any(f["start"] <= m.start("w") < f["end"] + 1 for f in found):
@@ -299,6 +314,9 @@ def read_verdict(answer: Answer, question: QuestionSpec) -> Claim:
         hedge = _hedge(work, s0, stated)
         if hedge:
             return _hedged(doc, stated, s0, hedge)
+        partly = re.search(r"\b(?:partially|partly|half|somewhat)\s+(?:\w+\s+)?$", work[max(0, s0 - 25):s0], re.I)
+        if partly:
+            return _hedged(doc, stated, s0, (s0 - len(partly.group(0)), s0 - 1, False))
         against = [c for c in concl if not c["conditional"] and c["value"] != stated]
         if against:
             notes.append(f"verdict word '{doc.text[s0:s1].strip()}' contradicts its own explanation "
