@@ -203,18 +203,22 @@ def _clause_end(work: str, pos: int) -> int:
     return len(work)
 
 
+# a verdict word used predicatively ("... false for ...", "... true."), not as an adjective ("a false minimum")
+PREDICATIVE = (r"(?=\s*(?:[.,;:!)]|$|\s+(?:for|in|when|if|because|since|as|on|under|with|otherwise|too|also|though|"
+               r"then|sometimes|often|always|here|there|anymore|either|only|unless|provided|given|depending|assuming|"
+               r"whenever|where|at|to)\b))")
 # a verdict qualified by a hedge: "it depends", "depending on", "arguably", "not necessarily",
 # "(it) can/could also be true", "may be considered false" (the opposite value: see _hedge)
 _HEDGE = re.compile(
     r"\bit\s+(?:all\s+|really\s+)?depends\b|\bdepending\s+on\b|^\s*depends\b|\barguabl[ey]\b|\bnot\s+necessarily\b|"
     r"\b(?:can|could|may|might)\s+(?:also\s+)?(?:be\s+)?(?:considered|seen\s+as|argued\s+(?:to\s+be|as)|said\s+to\s+be|"
-    r"regarded\s+as|be)\s+(?:\w+\s+)?(?P<opp>" + WORD + r")\b|\b(?:can|could|may|might)\s+also\s+be\s+(?:argued|said|claimed)\b",
+    r"regarded\s+as|be)\s+(?:\w+\s+)?(?P<opp>" + WORD + r")\b" + PREDICATIVE + r"|\b(?:can|could|may|might)\s+also\s+be\s+(?:argued|said|claimed)\b",
     re.I | re.M)
 
 
 # "true in general but false for ...": the opposite verdict after a contrast, in the same sentence
-_CONTRAST_OPPOSITE = re.compile(r"\b(?:but|however|yet|though|although|whereas|while)\b[^.\n]{0,80}?\b(?P<opp>true|false)\b(?!\s+that\b)",
-                                re.I)
+_CONTRAST_OPPOSITE = re.compile(r"\b(?:but|however|yet|though|although|whereas|while)\b[^.\n]{0,80}?\b(?P<opp>true|false)\b"
+                                + PREDICATIVE, re.I | re.M)
 
 
 def _hedge(work: str, at: int, value: str) -> tuple[int, int, bool] | None:
