@@ -159,6 +159,7 @@ def test_an_agreeing_or_unrelated_could_is_no_hedge():
     assert read(STATEMENT, "False. It could be slower on a ravine.").confidence == 1.0
     assert read(STATEMENT, "False, but the true gradient is noisy.").confidence == 1.0
     assert read(STATEMENT, "False, it may be a true minimum.").confidence == 1.0
+    assert read(STATEMENT, "It overshoots. Therefore the answer is false, since the true minimum is missed.").value == "false"
     assert read(STATEMENT, "False. The order can also be swapped.").value == "false"
 
 

@@ -258,7 +258,7 @@ def _conclusions(work: str) -> list[dict]:
         conditional = not introduced and bool(re.search(r"\bif\b|\bwhen\b|\bassuming\b", before))
         rest = work[m.end():_clause_end(work, m.start())]
         dual = any(_value(x.group(0)) not in (None, v)
-                   for x in re.finditer(r"\b" + WORD + r"\b", rest, re.I))
+                   for x in re.finditer(r"\b" + WORD + r"\b" + PREDICATIVE, rest, re.I | re.M))
         found.append(dict(value=v, start=m.start("w"), end=m.end("w"), conditional=conditional, dual=dual))
     for m in _HOLDS.finditer(work):
         found.append(dict(value="false" if m.group("neg") else "true", start=m.start(), end=m.end(),
