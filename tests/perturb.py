@@ -91,6 +91,7 @@ TEXT_PERTURBATIONS: dict[str, Callable[[str], str]] = {
     "answer-marker": lambda t: _first_line(t, lambda ln: "**Answer:** " + ln),
     "quote-block": lambda t: _first_line(t, lambda ln: "> " + ln),
     "double-line-breaks": lambda t: re.sub(r"(?<=\S)\n(?=\S)", "\n\n", t),
+    "numbers-bold": lambda t: re.sub(r"(?<=[ \t])(\d+(?:\.\d+)?)(?=[ \t,;]|\.(?!\d)|$)", r"**\1**", t, flags=re.M),
     "bullet-dash": lambda t: _first_line(t, lambda ln: "- " + ln),
     "bullet-star": lambda t: _first_line(t, lambda ln: "* " + ln),
     "leading-blank-lines": lambda t: "\n\n" + t,

@@ -63,6 +63,7 @@ def read(q: QuestionSpec, text: str) -> Claim:
     ("**Answer:** 2.A False, it can oscillate.", "false"),
     ("B.\n**Answer:** A. True", "true"),
     ("therefore, ***false***.", "false"),
+    ("**1**. true, it converges.", "true"),
 ])
 def test_verdict_after_a_label_in_any_style(text, want):
     assert read(STATEMENT, text).value == want
@@ -259,6 +260,7 @@ PROB = QuestionSpec(id="s/7", section="s", number=7, claim="probability")
     ("$q \\approx 0.35$", 0.35),
     ("A. q = 0.35", 0.35),
     ("The equivalent dropout probability is 0.35.", 0.35),
+    ("$$q = **1** - (1-p_1)(1-p_2) = **1** - **0.5** * **0.9** = 0.55$$", 0.55),
 ])
 def test_probability_value_in_any_notation(text, want):
     assert read(PROB, text).value == pytest.approx(want)

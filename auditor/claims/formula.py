@@ -163,7 +163,7 @@ def read_probability(answer: Answer, question: QuestionSpec | None = None) -> Cl
         for i in range(1, len(sides)):
             prev_off, prev_raw = sides[i - 1]
             tail = _math_tail(prev_raw)
-            if i == 1 or _math_head(prev_raw) != prev_raw.strip(" $.,;:"):
+            if i == 1 or _math_head(prev_raw) != " ".join(prev_raw.split()).strip(" $.,;:"):
                 cand = _parse(normalise(tail), True)
                 lhs_expr = cand if cand is not None and Q in cand.free_symbols else None
             if lhs_expr is None:

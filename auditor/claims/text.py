@@ -72,7 +72,7 @@ def mask(text: str) -> str:
 _ITEM = r"(?:\d+(?:\.\d+)*\.?)?(?:[A-Za-z]|[ivxIVX]{2,4})(?![A-Za-z])|\d+(?:\.\d+)*"
 LABEL = (r"(?:(?P<l3>\d+(?:\.\d+)*\.?[A-Za-z]|\d+\.\d+(?:\.\d+)*)(?=[ \t])"
          r"|\(\s*(?P<l1>" + _ITEM + r")\s*\)"
-         r"|(?P<l2>" + _ITEM + r")[.):](?!\d)"
+         r"|(?P<l2>" + _ITEM + r")[ \t]*[.):](?!\d)"
          r"|(?P<l4>[A-Za-z]|[ivxIVX]{2,4})[ \t]+[-–—](?=[ \t]))")
 LABEL_PLAIN = re.sub(r"\(\?P<\w+>", "(?:", LABEL)     # the same, without named groups (to use twice)
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
