@@ -88,16 +88,25 @@ TEXT_PERTURBATIONS: dict[str, Callable[[str], str]] = {
     "verdict-title": _words(_VERDICT, str.title),
     "verdict-colon": _words(re.compile(r"(?<![\w*$])(?:true|false)\b(?![!.:,;])", re.I), lambda w: f"{w}:"),
     "prose-lower": str.lower,
+    "prose-upper": lambda t: _outside_math(t, str.upper),
     "answer-marker": lambda t: _first_line(t, lambda ln: "**Answer:** " + ln),
     "quote-block": lambda t: _first_line(t, lambda ln: "> " + ln),
     "double-line-breaks": lambda t: re.sub(r"(?<=\S)\n(?=\S)", "\n\n", t),
     "numbers-bold": lambda t: re.sub(r"(?<=[ \t])(\d+(?:\.\d+)?)(?=[ \t,;]|\.(?!\d)|$)", r"**\1**", t, flags=re.M),
+    "numbers-latex": lambda t: re.sub(r"(?<=[ \t])(\d+(?:\.\d+)?)(?=[ \t,;]|\.(?!\d)|$)(?![^$\n]*\$)", r"$\1$", t, flags=re.M),
+    "crlf": lambda t: t.replace("\n", "\r\n"),
     "bullet-dash": lambda t: _first_line(t, lambda ln: "- " + ln),
     "bullet-star": lambda t: _first_line(t, lambda ln: "* " + ln),
     "leading-blank-lines": lambda t: "\n\n" + t,
     "line-break-after-label": lambda t: _LABEL.sub(lambda m: m.group(0) + "\n", t, count=1),
     "trailing-explanation": lambda t: t.rstrip() + "\n\nThe explanation above gives the reason for this answer.",
 }
+
+
+def _outside_math(text: str, change: Callable[[str], str]) -> str:
+    """``change`` applied to the prose only: $math$, `code` and LaTeX commands keep their case."""
+    parts = re.split(r"(\$\$?[^$]*\$\$?|`[^`]*`|\\[A-Za-z]+)", text)
+    return "".join(p if i % 2 else change(p) for i, p in enumerate(parts))
 
 
 def _first_line(text: str, change: Callable[[str], str]) -> str:
