@@ -64,6 +64,8 @@ def read(q: QuestionSpec, text: str) -> Claim:
     ("B.\n**Answer:** A. True", "true"),
     ("therefore, ***false***.", "false"),
     ("**1**. true, it converges.", "true"),
+    ("2.\r\n **False**, it can oscillate.\r\n", "false"),
+    ("A.\u00a0True", "true"),
 ])
 def test_verdict_after_a_label_in_any_style(text, want):
     assert read(STATEMENT, text).value == want

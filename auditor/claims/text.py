@@ -28,7 +28,7 @@ _MASKS = (
     re.compile(r"`+"),                               # code ticks
     re.compile(r"\$+"),                              # math delimiters
     re.compile(r"\\(?=[*_$#\[\]()])"),               # markdown escapes: \* \_
-    re.compile(r"&nbsp;"),
+    re.compile(r"&nbsp;|\r|\u00a0"),                 # non-breaking spaces, CR of CRLF line ends
     re.compile(r"(?m)^[ \t]*(?:>[ \t]?)+"),            # block quotes
 )
 
