@@ -66,9 +66,14 @@ def read(q: QuestionSpec, text: str) -> Claim:
     ("**1**. true, it converges.", "true"),
     ("2.\r\n **False**, it can oscillate.\r\n", "false"),
     ("A.\u00a0True", "true"),
+    ("Answer: F (momentum overshoots)", "false"),
 ])
 def test_verdict_after_a_label_in_any_style(text, want):
     assert read(STATEMENT, text).value == want
+
+
+def test_a_function_name_is_no_verdict_letter():
+    assert not read(STATEMENT, "F (x) is convex on the whole domain.").readable
 
 
 def test_a_list_of_labelled_verdicts_answers_each_statement_by_order():

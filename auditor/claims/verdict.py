@@ -35,7 +35,7 @@ _TRUE = {"true", "ture", "treu", "trues", "correct", "right", "t", "yes"}
 _FALSE = {"false", "flase", "fasle", "falsee", "fales", "flase", "incorrect", "incorrert", "wrong", "f", "no"}
 
 # a single-letter verdict: T/F standing alone (not part of a word, not "F(x)")
-LETTER = r"(?:[tf](?=[ \t]*(?:[.,:;!)\-–]|\n|$))|(?<=\()[tf](?=\)))"
+LETTER = r"(?:[tf](?=[ \t]*(?:[.,:;!)\-–]|\n|$)|[ \t]+\((?![^)\n]{0,4}\)))|(?<=\()[tf](?=\)))"
 
 _NOT_VERDICT = re.compile(
     r"\btrue\s*(?:or|/|\\)\s*false\b|\bfalse\s*(?:or|/)\s*true\b|\bt\s*/\s*f\b|"
