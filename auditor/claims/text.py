@@ -2,8 +2,10 @@
 
 The readers match regular expressions for *tokens* (a verdict word, a number, a
 tuple) on a **masked** copy of the answer text: markup that carries no meaning
-(HTML tags, ``**`` bold, backticks, ``$`` math delimiters, escaping backslashes)
-is replaced by spaces of the same length.  Offsets in the masked text are
+(HTML tags, ``**`` bold, ``_italic_``, backticks, ``$`` math delimiters, LaTeX style
+wrappers such as ``\\text{}``/``\\textbf{}``, block quotes, struck-out text, check marks,
+escaping backslashes) is replaced by spaces of the same length, nested markup to a fixpoint.
+``LABEL`` is the one grammar of list labels (``2.A``, ``A -``, ``(b)``, ``iv.``) the readers share.  Offsets in the masked text are
 therefore offsets in the student's text, and every claim can quote the exact
 text it was read from (``Span``), as a TA would check it.
 """

@@ -2,9 +2,11 @@
 
 What a careful reader does, in order:
 
-1. Blank what is not the student's verdict: markup, the phrases "true or false" /
-   "true/false" of the question, and the sentence(s) of the copied statement (found
-   with the question's recognition phrases), unless that sentence opens with a verdict.
+1. Blank what is not the student's verdict: markup (``auditor.claims.text.mask``: emphasis,
+   HTML, LaTeX style wrappers, struck-out text), the phrases "true or false" / "true/false"
+   of the question, and the sentence(s) of the copied statement (found with the question's
+   recognition phrases), unless that sentence opens with a verdict or gives it after a
+   separator on the same line ("<statement> - False, ...").
 2. The *stated* verdict is the first verdict token where the answer starts (after
    list labels such as ``A.``/``3.``/``a)`` and markers such as ``**Answer:**``):
    ``True``, ``**FALSE**``, ``T.``, ``F``, typos (``flase``, ``ture``), ``correct`` /
@@ -15,8 +17,12 @@ What a careful reader does, in order:
    ("technically false but in a practical sense true") or a conditional one that
    disagrees ("if ... then the answer is True") makes the answer ``hedged``.
 4. The stated verdict wins; when a conclusion contradicts it, it is kept and a note
-   says so.  No stated verdict: the last conclusion.  Nothing, but "it depends" /
-   both values offered: ``hedged``.  Nothing at all: unreadable (the check says review).
+   says so (read unsure: review).  No stated verdict: the last conclusion.  Nothing, but
+   "it depends" / both values offered: ``hedged``.  Nothing at all: unreadable (review).
+5. Hedges on the verdict's own sentence: its opposite offered as well ("False (it can also
+   be true)", "true in general but false for ...") -> ``hedged``; "it depends", "arguably",
+   "partially", an exception ("can be true only if ...") -> the value, read unsure (review).
+   A verdict word used as an adjective ("the true gradient") is no verdict.
 
 When the text holds a whole list of verdicts (labelled lines, a run on one line, a table:
 ``auditor.claims.verdict_lists``), sub-statement k takes the k-th verdict, with a note.
