@@ -1,4 +1,4 @@
-"""The audit of one notebook: load -> spec -> extract -> claims -> execute -> checks -> result.
+"""The audit of one notebook, stage by stage in the order of :data:`STAGES`.
 
 Each stage hands frozen objects to the next; the submission is never modified. A student's
 mistake becomes a question status or a finding; an exception in our own code becomes
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from auditor import __version__
@@ -31,19 +32,45 @@ from auditor.models import (
 )
 from auditor.assignment.spec import SpecError, shipped_specs, spec_from_argument
 from auditor.assignment.match import match_spec
+from auditor.session import INPUT, INTERNAL, NotAudited
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the audit: its name, the package that does it, what it takes and gives."""
+
+    name: str
+    package: str
+    takes: str
+    gives: str
+
+
+#: the order of the stages, written once (README's "The pipeline" list matches it, tested)
+STAGES: tuple[Stage, ...] = (
+    Stage("load", "auditor.load", "a notebook file", "ParsedNotebook"),
+    Stage("assignment", "auditor.assignment", "ParsedNotebook, --assignment", "SpecMatch (a spec or spec-less)"),
+    Stage("extract", "auditor.extract", "ParsedNotebook, AssignmentSpec", "an Answer per question"),
+    Stage("claims", "auditor.claims", "Answer, QuestionSpec", "Claim"),
+    Stage("execute", "auditor.execute", "ParsedNotebook, values to fetch", "ExecutionResult"),
+    Stage("judge", "auditor.judge", "Claim, ExecutionResult, the check", "Outcome, findings"),
+    Stage("report", "auditor.report", "AuditResult", "HTML, JSON, terminal table"),
+)
 
 EXCERPT_CHARS = 600
 
 
-def resolve_assignment(nb: ParsedNotebook, assignment: Any, specs: Sequence[AssignmentSpec] | None) -> SpecMatch:
-    """``assignment``: "auto", a spec path, an AssignmentSpec, or None (spec-less)."""
+def resolve_assignment(nb: ParsedNotebook, assignment: Any, specs: Sequence[AssignmentSpec] | None,
+                       spec_dirs: Sequence[str] = ()) -> SpecMatch:
+    """``assignment``: "auto", a spec path or id, an AssignmentSpec, or None (spec-less).
+    ``spec_dirs``: extra folders of specs (passed on to the assignment stage only when given)."""
+    extra = {"spec_dirs": tuple(spec_dirs)} if spec_dirs else {}
     if isinstance(assignment, AssignmentSpec):
         return SpecMatch(assignment, 1.0, f"spec given: {assignment.id}")
     if assignment in (None, "none"):
         return SpecMatch(None, 0.0, "spec-less audit (asked for)")
     if assignment == "auto":
-        return match_spec(nb, specs if specs is not None else shipped_specs())
-    spec = spec_from_argument(assignment)
+        return match_spec(nb, specs if specs is not None else shipped_specs(**extra))
+    spec = spec_from_argument(assignment, **extra)
     validate_spec(spec)
     return SpecMatch(spec, 1.0, f"spec given: {spec.id} ({os.path.basename(str(assignment))})")
 
@@ -203,19 +230,6 @@ def sandbox_policy(spec_path: str | None) -> "SandboxPolicy":
     return SandboxPolicy(hide_paths=hidden)
 
 
-def _failed(path: str, message: str, kind: str, sha: str = "") -> AuditResult:
-    return AuditResult(
-        notebook=os.path.basename(str(path)),
-        sha256=sha,
-        assignment=SpecMatch(None, 0.0, "not audited"),
-        questions=(),
-        execution=ExecutionResult(ExecStatus.SKIPPED, message="not audited"),
-        auditor_version=__version__,
-        error=message,
-        error_kind=kind,
-    )
-
-
 def audit(path: str | os.PathLike, **options: Any) -> AuditResult:
     """Audit one notebook file; ``options`` are those of :func:`audit_parsed`.
 
@@ -226,7 +240,7 @@ def audit(path: str | os.PathLike, **options: Any) -> AuditResult:
     try:
         nb = load_notebook(path)
     except InputError as exc:
-        return _failed(str(path), str(exc), "input")
+        return NotAudited(os.path.basename(str(path)), str(exc), INPUT).result()
     return audit_parsed(nb, **options)
 
 
@@ -239,15 +253,16 @@ def audit_parsed(
     timeout_total: float = 600,
     sandbox: bool = True,
     specs: Sequence[AssignmentSpec] | None = None,
+    spec_dirs: Sequence[str] = (),
 ) -> AuditResult:
     """Audit a parsed notebook.
 
     assignment: "auto" (the shipped spec that fits, else spec-less), a spec path, an
     AssignmentSpec, or None/"none" (spec-less). execute: run the notebook in a kernel.
     timeout_cell / timeout_total: seconds. sandbox: isolate the kernel (on by default).
-    specs: the candidate specs for "auto" (default: the shipped ones).
+    specs: the candidate specs for "auto" (default: the shipped ones, and those of ``spec_dirs``).
     """
-    match = resolve_assignment(nb, assignment, specs)
+    match = resolve_assignment(nb, assignment, specs, spec_dirs)
     try:
         return _audit(nb, match, execute=execute, timeout_cell=timeout_cell, timeout_total=timeout_total,
                       sandbox=sandbox)
@@ -255,7 +270,7 @@ def audit_parsed(
         raise
     except Exception as exc:  # noqa: BLE001 - our bug: reported, never blamed on the student
         tb = traceback.format_exc(limit=-4)
-        result = _failed(nb.path, f"internal error: {type(exc).__name__}: {exc}", "internal", nb.sha256)
+        result = NotAudited(os.path.basename(nb.path), f"internal error: {type(exc).__name__}: {exc}", INTERNAL, nb.sha256).result()
         return AuditResult(**{**result.__dict__, "findings": (Finding("internal-error", tb),)})
 
 

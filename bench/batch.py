@@ -177,7 +177,7 @@ def audit_overhead_ms(srcs: list[Path]) -> tuple[float, float]:
 
 def _audit_work(paths: list[str]) -> tuple[float, float]:
     import auditor.batch.warmup  # noqa: F401 - what the fork server does before the workers fork
-    from auditor.batch.runner import _package  # what a worker does after the audit: JSON dict, JSON text, HTML
+    from auditor.batch.task import package as _package  # what a worker does after the audit: JSON dict, JSON text, HTML
     from auditor.pipeline import audit
 
     _package(audit(paths[0], execute=False))  # one notebook to warm the process (as a worker's first)

@@ -32,7 +32,7 @@ def test_dask_batch_gives_the_same_outputs_and_shares_the_cache(tmp_path, cluste
     assert [e["status"] for e in on_dask.submissions] == ["audited", "audited", "not-audited"]
     assert "invalid JSON" in on_dask.submissions[2]["reason"]
     assert [e["result"]["questions"] for e in on_dask.submissions] == [e["result"]["questions"] for e in local.submissions]
-    assert on_dask.exit_code == local.exit_code == 1
+    assert on_dask.exit_code == local.exit_code == 2   # bad.ipynb cannot be read
     for name in ("index.html", "summary.json", "grades.csv"):
         assert (tmp_path / "dask" / name).is_file()
     assert (tmp_path / "dask" / "grades.csv").read_text() == (tmp_path / "local" / "grades.csv").read_text()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from auditor.batch.runner import FORKSERVER_PRELOAD
+from auditor.batch.local_pool import FORKSERVER_PRELOAD
 
 
 def test_warm_up_is_preloaded_last_and_every_step_succeeds():

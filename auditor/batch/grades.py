@@ -15,7 +15,7 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -40,14 +40,19 @@ def compile_id_pattern(pattern: str | None) -> re.Pattern[str] | None:
     return rx
 
 
-def student_id(relpath: str, pattern: re.Pattern[str] | None) -> tuple[str, bool]:
-    """(id, matched): the pattern's ``id`` group, else the file's stem (matched False)."""
+class StudentId(NamedTuple):
+    id: str
+    matched: bool       # False: --id-pattern was given and did not match (the id is the file's stem)
+
+
+def student_id(relpath: str, pattern: re.Pattern[str] | None) -> StudentId:
+    """The pattern's ``id`` group, else the file's stem (``matched`` False when a pattern missed)."""
     if pattern is not None:
         m = pattern.search(relpath)
         if m and m.group("id"):
-            return m.group("id"), True
-        return Path(relpath).stem, False
-    return Path(relpath).stem, True
+            return StudentId(m.group("id"), True)
+        return StudentId(Path(relpath).stem, False)
+    return StudentId(Path(relpath).stem, True)
 
 
 def question_columns(results: Iterable[Mapping[str, Any] | None]) -> list[str]:

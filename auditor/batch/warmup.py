@@ -1,6 +1,6 @@
 """Warm-up of a batch's fork server: what every audit worker would otherwise do on its own.
 
-Imported once (``auditor.batch.runner.FORKSERVER_PRELOAD``) by the fork server that multiprocessing
+Imported once (``auditor.batch.local_pool.FORKSERVER_PRELOAD``) by the fork server that multiprocessing
 forks the batch's workers from, after torch and the pipeline are imported.  Each step below is
 work the first audits of *every* worker repeated, done here once per batch and inherited by
 every worker through the fork:
