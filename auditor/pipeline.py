@@ -240,7 +240,7 @@ def audit(path: str | os.PathLike, **options: Any) -> AuditResult:
     try:
         nb = load_notebook(path)
     except InputError as exc:
-        return NotAudited(os.path.basename(str(path)), str(exc), INPUT).result()
+        return NotAudited(os.path.basename(str(path)), exc.problem, INPUT).result()
     return audit_parsed(nb, **options)
 
 

@@ -143,7 +143,8 @@ def test_unreadable_input_is_an_input_error_not_a_crash(tmp_path):
     p = tmp_path / "broken.ipynb"
     p.write_text("{ nope")
     r = audit(p)
-    assert r.error_kind == "input" and "broken.ipynb" in r.error
+    # the could-not-be-audited result names the file and, apart, the problem
+    assert r.error_kind == "input" and r.notebook == "broken.ipynb" and "invalid JSON" in r.error
 
 
 def test_internal_errors_are_ours_not_the_students(tmp_path, spec_path, monkeypatch):
