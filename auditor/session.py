@@ -164,25 +164,17 @@ def probe_isolation(options: AuditOptions, spec_path: str | None) -> tuple[tuple
     return tuple(layers), isolation.degraded_warning(layers)
 
 
-def prepare_run(options: AuditOptions, *, check_specs: bool = True, probe: bool = True,
+def prepare_run(options: AuditOptions, *, probe: bool = True,
                 warn: Callable[[str], None] | None = None) -> PreparedRun:
     """Check what a run needs before any submission; raises UsageError (exit 2).
 
-    ``check_specs`` False: the assignment is left to a custom audit function (the spec is then
-    only required to be readable).  ``probe`` False: the sandbox was probed by this run's parent
+    ``probe`` False: the sandbox was probed by this run's parent
     (an xdist worker).  ``warn`` prints the degraded-isolation line (stderr by default).
     """
     if options.require_sandbox and not options.sandbox:
         raise UsageError("--require-sandbox and --no-sandbox contradict each other")
-    spec = None
-    if check_specs:
-        check_spec_dirs(options.spec_dirs)
-        spec = load_given_spec(options)
-    elif options.assignment not in ("auto", "none"):
-        try:
-            Path(options.assignment).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"{options.assignment}: cannot read the assignment spec: {exc.strerror or exc}") from None
+    check_spec_dirs(options.spec_dirs)
+    spec = load_given_spec(options)
     layers, warning = probe_isolation(options, getattr(spec, "path", None)) if probe else ((), None)
     if warning and options.require_sandbox:
         raise UsageError(f"--require-sandbox: {warning.removeprefix('auditor: warning: ')}")

@@ -393,7 +393,7 @@ def _rerun(work: Path, jobs: int, timeout: float) -> tuple[float, int]:
 def run_ours(klass: Path, out: Path, jobs: int, timeout: float, progress: bool = True) -> tuple[float, dict]:
     """``auditor batch`` in a fresh process: (wall seconds, its summary.json)."""
     cmd = [sys.executable, "-m", "auditor", "batch", str(klass), "--out", str(out), "--jobs", str(jobs),
-           "--timeout", str(timeout)] + ([] if progress else ["--quiet"])
+           "--timeout-total", str(timeout)] + ([] if progress else ["--quiet"])
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=None if progress else subprocess.DEVNULL)
     wall = time.perf_counter() - t0

@@ -239,7 +239,7 @@ def test_usage_errors(tmp_path):
     with pytest.raises(BatchUsageError, match="named group"):
         run_batch(tmp_path / "one", out_dir=tmp_path / "out", audit_fn=fake_audit, id_pattern="a(.*)",
                   progress=False)
-    with pytest.raises(BatchUsageError, match="cannot read the assignment spec"):
+    with pytest.raises(BatchUsageError, match="nope.toml: no such spec file"):
         run_batch(tmp_path / "one", out_dir=tmp_path / "out", audit_fn=fake_audit,
                   assignment=str(tmp_path / "nope.toml"), progress=False)
 

@@ -89,7 +89,7 @@ def _spec_plan(options: AuditOptions, spec: Any) -> _SpecPlan:
         extra = [p.read_bytes() for d in options.spec_dirs for p in sorted(Path(d).glob("*.toml"))]
         return _SpecPlan(options.assignment, None, tuple(extra))
     # absolute paths: workers fork from a server that may have another working directory
-    file = Path(spec.path if spec is not None else options.assignment).resolve()
+    file = Path(spec.path).resolve()
     return _SpecPlan(str(file), file, (file.read_bytes(),))
 
 
@@ -136,8 +136,7 @@ def run_batch(
     found = discover(paths, exclude=[out])
     root_path = Path(root) if root is not None else found.root
     files = list(found.files)
-    # a custom audit function judges the assignment its own way: its spec need only be readable
-    prepared = prepare_run(options, check_specs=audit_fn is None)
+    prepared = prepare_run(options)
     plan = _spec_plan(options, prepared.spec)
 
     relpaths = relative_names(files, root_path)
