@@ -281,11 +281,11 @@ def test_freed_workers_get_their_next_task_before_results_are_written(tmp_path):
 
     from auditor.batch.local_pool import drive_pool
     from auditor.batch.runner import _Submission
-    from auditor.batch.task import AuditTask
+    from auditor.batch.task import AuditTask, Job
 
     subs = [make_notebook(tmp_path / "s" / f"n{i}.ipynb", f"ANSWER cnns/3: {100 + i}") for i in range(7)]
-    pending = deque((_Submission(path=p, relpath=p.name, id=p.stem, student_id=p.stem, id_matched=True),
-                     AuditTask(display=p.name, path=str(p), audit_fn=fake_audit)) for p in subs)
+    pending = deque(Job(_Submission(path=p, relpath=p.name, id=p.stem, student_id=p.stem, id_matched=True),
+                        AuditTask(display=p.name, path=str(p), audit_fn=fake_audit)) for p in subs)
     inflight: dict = {}
     seen = []
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Callable, Sequence
 
-from auditor.batch.task import crash_payload, run_task
+from auditor.batch.task import Job, crash_payload, run_task
 
 
 def run_on_dask(
     address: str,
-    todo: Sequence[tuple[Any, Any]],
+    todo: Sequence[Job],
     on_result: Callable[[Any, dict[str, Any]], None],
 ) -> None:
     """Run ``(submission, AuditTask)`` pairs on the cluster at ``address``; ``on_result`` per finished one."""

@@ -21,7 +21,7 @@ from collections import deque
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Sequence
 
-from auditor.batch.task import SINGLE_THREAD_ENV, AuditTask, crash_payload, run_task
+from auditor.batch.task import SINGLE_THREAD_ENV, AuditTask, Job, crash_payload, run_task
 
 #: imported once in the fork server, so every worker (and a pool rebuilt after a crash) starts with
 #: torch and the pipeline already loaded instead of importing them again (seconds each);
@@ -129,7 +129,7 @@ def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:
 
 
 def run_local(
-    todo: Sequence[tuple[Any, AuditTask]],
+    todo: Sequence[Job],
     on_result: OnResult,
     *,
     jobs: int,
@@ -139,7 +139,7 @@ def run_local(
     if not todo:
         return
     pending = deque(todo)
-    inflight: dict[cf.Future, tuple[Any, AuditTask]] = {}
+    inflight: dict[cf.Future, Job] = {}
     # the fork server's imports (torch, the pipeline, the warm-up) are the longest part of the
     # start: begin them now, alongside the zygote's, not at the first submit
     ctx = _mp_context()
@@ -156,8 +156,8 @@ def run_local(
             shared.close()
 
 
-def drive_pool(pending: deque[tuple[Any, AuditTask]],
-                inflight: dict[cf.Future, tuple[Any, AuditTask]],
+def drive_pool(pending: deque[Job],
+                inflight: dict[cf.Future, Job],
                 on_result: OnResult, *, jobs: int,
                 zygote_file: str | None) -> None:
     pool = _new_pool(min(jobs, len(pending)), zygote_file)
@@ -167,7 +167,7 @@ def drive_pool(pending: deque[tuple[Any, AuditTask]],
         """Submit pending tasks until ``jobs`` are in flight; False when the pool is broken."""
         while pending and len(inflight) < jobs:
             try:
-                fut = pool.submit(run_task, pending[0][1])
+                fut = pool.submit(run_task, pending[0].task)
             except BrokenProcessPool:  # a worker died since the last look
                 return False
             inflight[fut] = pending.popleft()
@@ -176,7 +176,7 @@ def drive_pool(pending: deque[tuple[Any, AuditTask]],
     try:
         while pending or inflight:
             broken = not top_up()
-            suspects: list[tuple[Any, AuditTask]] = []
+            suspects: list[Job] = []
             finished: list[tuple[Any, dict[str, Any]]] = []
             if not broken:
                 done, _ = cf.wait(list(inflight), return_when=cf.FIRST_COMPLETED)
@@ -216,7 +216,7 @@ def drive_pool(pending: deque[tuple[Any, AuditTask]],
         pool.shutdown(wait=True)
 
 
-def _isolate(suspects: Sequence[tuple[Any, AuditTask]],
+def _isolate(suspects: Sequence[Job],
              on_result: OnResult, zygote_file: str | None = None) -> None:
     """Rerun the submissions that were in flight when a worker died, one per fresh worker."""
     for s, t in suspects:

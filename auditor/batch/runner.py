@@ -31,7 +31,7 @@ from auditor.batch.discover import discover, relative_names, submission_ids
 from auditor.batch.local_pool import run_local as _run_local
 from auditor.batch.outputs import BatchSummary, write_outputs
 from auditor.batch.progress import ProgressBar
-from auditor.batch.task import AuditTask, package
+from auditor.batch.task import AuditTask, Job, package
 from auditor.options import AuditOptions, UsageError
 from auditor.session import INPUT, NotAudited, prepare_run
 
@@ -82,6 +82,11 @@ class _SpecPlan:
     assignment: str
     file: Path | None
     key_bytes: tuple[bytes, ...]
+
+    @property
+    def spec_data(self) -> bytes | None:
+        """The given spec file's bytes, shipped to remote workers (None: auto or none)."""
+        return self.key_bytes[0] if self.file is not None else None
 
 
 def _spec_plan(options: AuditOptions, spec: Any) -> _SpecPlan:
@@ -158,7 +163,7 @@ def run_batch(
     version = code_fingerprint()
 
     # 1. keys and cache look-ups (reading each file once)
-    todo: list[tuple[_Submission, AuditTask]] = []
+    todo: list[Job] = []
     cached_n = 0
     for s in subs:
         try:
@@ -179,12 +184,12 @@ def run_batch(
         if scheduler:
             task = AuditTask(display=s.relpath, data=data, assignment=plan.assignment,
                              spec_name=plan.file.name if plan.file else None,
-                             spec_data=plan.key_bytes[0] if plan.file else None,
+                             spec_data=plan.spec_data,
                              options=task_options, audit_fn=audit_fn)
         else:
             task = AuditTask(display=s.relpath, path=str(s.path.resolve()), assignment=plan.assignment,
                              options=task_options, audit_fn=audit_fn)
-        todo.append((s, task))
+        todo.append(Job(s, task))
 
     # 2. run what is missing
     interrupted = False

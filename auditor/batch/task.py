@@ -13,7 +13,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 from auditor.session import INTERNAL, NotAudited, audit_safely, internal_problem, sha256_file
 
@@ -39,6 +39,13 @@ class AuditTask:
     spec_data: bytes | None = None
     options: Mapping[str, Any] = field(default_factory=dict)   # pipeline.audit's other keywords
     audit_fn: Callable[..., Any] | None = None   # None: auditor.pipeline.audit
+
+
+class Job(NamedTuple):
+    """A task and the submission it is for (what the runner records the result under)."""
+
+    submission: Any
+    task: AuditTask
 
 
 def package(result: Any) -> dict[str, Any]:
