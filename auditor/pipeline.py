@@ -270,7 +270,8 @@ def audit_parsed(
         raise
     except Exception as exc:  # noqa: BLE001 - our bug: reported, never blamed on the student
         tb = traceback.format_exc(limit=-4)
-        result = NotAudited(os.path.basename(nb.path), f"internal error: {type(exc).__name__}: {exc}", INTERNAL, nb.sha256).result()
+        problem = f"internal error: {type(exc).__name__}: {exc}"
+        result = NotAudited(os.path.basename(nb.path), problem, INTERNAL, nb.sha256).result()
         return AuditResult(**{**result.__dict__, "findings": (Finding("internal-error", tb),)})
 
 

@@ -14,7 +14,8 @@ from auditor.options import UsageError, add_options, options_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, directories (searched for *.ipynb) or globs")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="notebooks, directories (searched for *.ipynb) or globs")
     add_options(parser)
     parser.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report (one testcase per question)")
     parser.add_argument("--format", choices=("text", "json", "github"), default="text",
