@@ -54,3 +54,15 @@ def test_batch_cli_usage_errors(tmp_path, capsys):
     assert main(["batch", str(tmp_path / "nothing-*.ipynb"), "--out", str(tmp_path / "o")]) == 2
     assert "no notebook" in capsys.readouterr().err
     assert main(["batch", str(tmp_path), "--jobs", "0"]) == 2
+
+
+@pytest.mark.parametrize(("assignment", "expected"), [("example", "example"), ("none", None)])
+def test_batch_takes_a_shipped_spec_id_and_none(tmp_path, capsys, assignment, expected):
+    examples = sorted(EXAMPLES.glob("*.ipynb"))[:2]
+    out = tmp_path / "out"
+    code = main(["batch", *map(str, examples), "--assignment", assignment, "--out", str(out), "--no-execute",
+                 "--jobs", "1", "-q"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert [s["status"] for s in summary["submissions"]] == ["audited", "audited"]
+    assert [s["assignment"] for s in summary["submissions"]] == [expected, expected]
+    assert code == summary["exit_code"] == 1     # the examples have mistakes or blanks
