@@ -102,3 +102,14 @@ def grades_csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
     writer.writerow(header)
     writer.writerows(data)
     return buf.getvalue()
+
+
+def write_grades(out_dir: Path, entries: Sequence[Mapping[str, Any]]) -> Path:
+    """Write ``<out_dir>/grades.csv`` for a batch's submission entries (the one place it is written)."""
+    from auditor.batch.cache import write_text_atomic
+
+    path = Path(out_dir) / "grades.csv"
+    write_text_atomic(path, grades_csv_text(
+        [{"student_id": e["student_id"], "file": e["file"], "result": e["result"], "status": e["status"]}
+         for e in entries]), fsync=False)
+    return path

@@ -76,7 +76,7 @@ def write_outputs(
     from auditor import __version__
     from auditor.batch.class_report import build_class_data, render_class_report
     from auditor.gate.exit_policy import failing_reasons
-    from auditor.batch.grades import grades_csv_text
+    from auditor.batch.grades import write_grades
 
     entries = [_entry(s, failing_reasons(s.result, fail_on) if s.result else [s.reason or "not run"]) for s in subs]
     generated_at = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -97,10 +97,7 @@ def write_outputs(
 
     index = out / "index.html"
     write_text_atomic(index, render_class_report(class_data), fsync=False)
-    grades = out / "grades.csv"
-    write_text_atomic(grades, grades_csv_text(
-        [{"student_id": e["student_id"], "file": e["file"], "result": e["result"], "status": e["status"]}
-         for e in entries]), fsync=False)
+    grades = write_grades(out, entries)
     summary_path = out / "summary.json"
     write_json_atomic(summary_path, {
         **meta,
