@@ -81,6 +81,15 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def start_fork_server() -> None:
+    """Start the fork server now (once per process): its imports (torch, the pipeline, the
+    warm-up) are the longest part of a batch's start, and run in its own process meanwhile."""
+    if _mp_context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def _new_pool(workers: int, shared_zygote: str | None = None) -> cf.ProcessPoolExecutor:
     return cf.ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_init_worker,
                                   initargs=(shared_zygote,))
@@ -140,13 +149,7 @@ def run_local(
         return
     pending = deque(todo)
     inflight: dict[cf.Future, Job] = {}
-    # the fork server's imports (torch, the pipeline, the warm-up) are the longest part of the
-    # start: begin them now, alongside the zygote's, not at the first submit
-    ctx = _mp_context()
-    if ctx.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
+    start_fork_server()
     shared = _start_shared_zygote([t for _, t in todo])
     zygote_file = shared.path if shared is not None else None
     try:

@@ -29,6 +29,7 @@ from auditor.batch import copies as copy_detection
 from auditor.batch.cache import ResultCache, cache_key, code_fingerprint, write_text_atomic
 from auditor.batch.discover import discover, relative_names, submission_ids
 from auditor.batch.local_pool import run_local as _run_local
+from auditor.batch.local_pool import start_fork_server
 from auditor.batch.outputs import BatchSummary, write_outputs
 from auditor.batch.progress import ProgressBar
 from auditor.batch.task import AuditTask, Job, package
@@ -141,6 +142,8 @@ def run_batch(
     found = discover(paths, exclude=[out])
     root_path = Path(root) if root is not None else found.root
     files = list(found.files)
+    if not scheduler:
+        start_fork_server()     # its seconds of imports run while the spec is checked and the sandbox probed
     prepared = prepare_run(options)
     plan = _spec_plan(options, prepared.spec)
 
