@@ -60,7 +60,7 @@ def test_pytest11_entry_point_imports_the_plugin():
 
 def test_plugins_find_load_and_run_a_check():
     from auditor.models import Answer, Claim, QuestionSpec, Segment, Status
-    from auditor.plugins import find_checks, load_check, run_check
+    from auditor.plugins import find_checks, load_check, missing_spec_params, run_check, validate_signature
 
     found = {f.name: f for f in find_checks()}
     assert found["receptive_field"].value == "checks.receptive_field:check_receptive_field"
@@ -71,6 +71,9 @@ def test_plugins_find_load_and_run_a_check():
     assert outcome.status is Status.PASS and outcome.expected == pytest.approx(0.28)
     wrong = run_check(loaded, question=question, answer=answer, claim=Claim("number", 0.3))
     assert wrong.status is Status.FAIL
+    # the two helpers docs/writing-checks.md tells check authors to use
+    assert missing_spec_params(loaded, {"p1": 0.1}) == ["p2"]
+    assert validate_signature("dropout_composition", loaded.func).injected == loaded.injected
 
 
 def test_checks_are_registered_through_the_same_entry_points():
