@@ -18,22 +18,15 @@ import corpus_paths
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_SUBMISSIONS = REPO / "notebooks" / "submissions"
-EXAMPLE_SPEC = REPO / "auditor" / "specs" / "example.toml"
 
 
 def pytest_collection_modifyitems(config, items):
     if corpus_paths.corpus_present():
         return
-    skip = pytest.mark.skip(reason=f"the shared corpus is not present ({corpus_paths.CORPUS}; "
-                                   f"${corpus_paths.ENV} points elsewhere)")
+    skip = pytest.mark.skip(reason=corpus_paths.ABSENT)
     for item in items:
         if item.get_closest_marker("corpus") is not None:
             item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def repo_root() -> Path:
-    return REPO
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +35,3 @@ def example_submissions() -> Path:
     names = sorted(p.name for p in EXAMPLE_SUBMISSIONS.glob("*.ipynb"))
     assert names == ["partly_blank.ipynb", "strong.ipynb", "typical_mistakes.ipynb"], names
     return EXAMPLE_SUBMISSIONS
-
-
-@pytest.fixture(scope="session")
-def example_spec() -> Path:
-    return EXAMPLE_SPEC

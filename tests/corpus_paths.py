@@ -57,6 +57,9 @@ LABELS = CORPUS / "labels"
 FOREIGN = SHARED / "corpus-foreign"
 
 
+ABSENT = f"the shared corpus is not present (looked at {CORPUS}; ${ENV} names the shared folder)"
+
+
 def corpus_present() -> bool:
     return NOTEBOOKS.is_dir() and LABELS.is_dir()
 
@@ -64,7 +67,7 @@ def corpus_present() -> bool:
 def need_corpus() -> None:
     """Skip the calling test when the corpus is absent (``conftest`` does it for marked tests)."""
     if not corpus_present():
-        pytest.skip(f"the shared corpus is not present ({CORPUS}; set ${ENV} to point elsewhere)")
+        pytest.skip(ABSENT)
 
 
 @functools.lru_cache(maxsize=1)

@@ -30,7 +30,7 @@ def test_every_module_that_reads_the_corpus_is_marked():
     readers = []
     for path in sorted(TESTS.rglob("test_*.py")):
         text = path.read_text(encoding="utf-8")
-        if path.name == Path(__file__).name or not re.search(r"\bcorpus_paths\b|\.\./shared|\"shared\"", text):
+        if path.name == Path(__file__).name or not re.search(r"\bcorpus_paths\b|[\"']shared[\"']", text):
             continue
         readers.append(path.name)
         assert "pytest.mark.corpus" in text, f"{path.name} reads the shared corpus but has no corpus marker"
