@@ -66,6 +66,9 @@ def test_same_claim_same_text_in_both_pages(claimed, text):
 
     assert _notebook_page_claim(notebook) == (text, "[4, 3, 9, 16]")
     assert _class_page_claims(klass) == ([text], ["[4, 3, 9, 16]"])
+    # each wrong claim links to the question's box in the submission's own report
+    assert 'href="submissions/s1.html#q-convolutional-networks-2"' in klass
+    assert 'id="q-convolutional-networks-2"' in notebook
     # a notebook page rendered from the stored JSON is the page rendered from the live result
     assert render_html(stored, generated_at="x") == render_html(result, generated_at="x")
 

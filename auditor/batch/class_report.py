@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from auditor.batch.copies import answers_from_results, find_copied_pairs
 from auditor.report.environment import render_page
 from auditor.report.values import format_value
-from auditor.report.view import STATUSES as STATUS_VIEWS
+from auditor.report.view import STATUSES as STATUS_VIEWS, anchor
 
 STATUSES = tuple(STATUS_VIEWS)
 EXEC_ORDER = {"ok": 0, "skipped": 1, "errors": 2, "timeout": 3, "crashed": 4, None: 5}
@@ -81,6 +81,13 @@ def _bar(counts: Mapping[str, int], total: int) -> list[dict[str, Any]]:
                      "n": n, "share": n / total, "label": view.label})
         x += w
     return segs
+
+
+def _question_link(entry: Mapping[str, Any], question_id: str) -> str | None:
+    """The submission's report, at the question's box (the anchor the view model gives it)."""
+    if entry.get("html"):
+        return f"{entry['html']}#{anchor(question_id)}"
+    return entry.get("json")
 
 
 def build_class_data(entries: Sequence[Mapping[str, Any]], *, meta: Mapping[str, Any] | None = None,
@@ -146,7 +153,7 @@ def build_class_data(entries: Sequence[Mapping[str, Any]], *, meta: Mapping[str,
             "bar": _bar(counts, total),
             "wrong_claims": [
                 {"claimed": qd["wrong_value"][k], "text": format_value(qd["wrong_value"][k]), "count": len(sids),
-                 "submissions": [{"id": s, "file": by_id[s]["file"], "link": by_id[s].get("html") or by_id[s].get("json")}
+                 "submissions": [{"id": s, "file": by_id[s]["file"], "link": _question_link(by_id[s], qd["id"])}
                                  for s in sids]}
                 for k, sids in wrong
             ],
