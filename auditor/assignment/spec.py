@@ -19,7 +19,10 @@ else:  # pragma: no cover
 from auditor.models import AssignmentSpec, QuestionSpec, SectionSpec, freeze
 
 SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
-_ID = re.compile(r"^(?P<section>[a-z0-9]+(?:-[a-z0-9]+)*)/(?P<n>\d+)(?:\.(?P<k>\d+))?$")
+# "<section>/<n>", "<section>/<n>.<k>"; <n> may carry the notebook's own numbering ("q/2a", "q/6bi", "q/1b-2")
+_ID = re.compile(r"^(?P<section>[a-z0-9]+(?:-[a-z0-9]+)*)/(?P<n>\d+[a-z0-9]*(?:-[a-z0-9]+)*)(?:\.(?P<k>\d+))?$")
+#: ``key = "TODO"``: an instructor has not filled the key in yet (``auditor init`` writes it)
+KEY_TODO = "TODO"
 CLAIM_KINDS = {None, "number", "probability", "verdict", "shape", "cause", "yesno", "code"}
 
 
@@ -52,18 +55,23 @@ def _question(path: str, raw: dict[str, Any], sections: set[str]) -> QuestionSpe
     if unknown:
         raise SpecError(f"{path}: question {qid}: unknown field(s) {', '.join(unknown)}")
     k = int(m["k"]) if m["k"] else None
+    key, check, params, reason = raw.get("key"), raw.get("check"), raw.get("params", {}), str(raw.get("reason", ""))
+    if isinstance(key, str) and key.strip().upper() == KEY_TODO:
+        # no key yet: the claim is still read and shown; the question is graded by hand, never failed
+        key, check, params = None, None, {}
+        reason = reason or f"no key yet (key = \"{KEY_TODO}\" in the spec{', check ' + raw['check'] if raw.get('check') else ''})"
     return QuestionSpec(
         id=qid,
         section=m["section"],
-        number=int(m["n"]),
+        number=int(re.match(r"\d+", m["n"]).group()),
         sub=k,
         phrases=tuple(str(p) for p in phrases),
         claim=claim,
-        check=raw.get("check"),
-        params=freeze(raw.get("params", {})),
-        key=raw.get("key"),
+        check=check,
+        params=freeze(params),
+        key=key,
         contested=bool(raw.get("contested", False)),
-        reason=str(raw.get("reason", "")),
+        reason=reason,
         demonstration=raw.get("demonstration"),
         points=float(raw.get("points", 0.0)),
         answered_elsewhere=bool(raw.get("answered_elsewhere", False)),
