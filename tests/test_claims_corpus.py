@@ -13,12 +13,10 @@ import re
 
 import pytest
 
-import corpus_paths
-
 from auditor.claims.read import read_claim
 from auditor.models import Answer, QuestionSpec, Segment
+from tests.corpus_paths import CORPUS
 
-CORPUS = corpus_paths.CORPUS
 MIN_AGREEMENT = 0.98
 
 # Question facts as a spec would carry them: recognition phrases of each statement.
