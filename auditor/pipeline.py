@@ -157,7 +157,7 @@ def _question_result(q: QuestionSpec, answer: Answer, claim: Claim | None, check
         answer_excerpt=_excerpt(answer),
         answer_text=answer.text,
         placement=answer.placement,
-        points=q.points if out.status == Status.PASS else 0.0,
+        points=q.points if out.status == Status.PASS else round(q.points * float(out.details.get("credit", 0.0)), 4),
         max_points=q.points,
         key_reason=q.reason,
         contested=q.contested,

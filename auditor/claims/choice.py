@@ -1,0 +1,374 @@
+"""Read an option selection (single choice or select-all-that-apply) from one answer.
+
+Value: the sorted list of selected option labels - ints for numbered options (``[1, 3]``),
+lowercase strings for letters and roman numerals (``["a", "c"]``, ``["iii", "iv"]``); ``[]`` for
+"none" when the question has no "none of the above" option.
+
+The options come from the spec (``params.options``: labels such as ``[1, 2, 3]`` / ``["i", "ii"]``,
+or labelled texts such as ``["1. Sigmoid", "2. ReLU"]``), else from the key's labels; a label that
+is not one of them is never read as a selection. What a careful reader does, in order:
+
+1. Keep the part that states the selection: the text before an "Explanation:" / "Reason:" marker
+   (when something stands before it), with markup and LaTeX colour markers removed.
+2. A list of labels where a line starts (after "Answer:", "my answer", "I choose", "only", ...):
+   ``1, 3``, ``No.1 No.2``, ``- 1, 2``, ``(a) and (c)``, ``ii, iv``, ``(iii)(iv)``, ``[2 3]``,
+   ``2 and 4 are true``; "not 3" / "except 3" / "3 is not" remove 3; "all of the above" and "none"
+   map to the option that says so, else to all options / no option.
+3. Lines that each start with a label (``1. will not change`` ... ``4. may change``): a per-option
+   verdict list. Which verdict means "selected" comes from ``params.selected_verdict`` (the
+   question's own wording, e.g. "may change"; a negated wording selects the negated lines), else
+   a positive verdict (true / yes / correct / a statement without negation) selects. A numbered
+   list of explanations without verdicts selects its labels, unless it walks through every option.
+4. Option texts named in the first sentence that names any ("Sigmoid and ReLU have this
+   problem"), joined by "and" / "," / "&": those options (a name followed by a negation is left out).
+
+Hedges ("not sure", "maybe", "either 1 or 3") give the reading with ``extra["hedged"]`` set, so
+the check says review with the reason. Nothing readable: ``readable=False`` (review, never a guess).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from auditor.models import Answer, Claim, QuestionSpec, Span
+
+ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
+_ROMAN_RE = r"(?:xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i)"
+_STYLE_RE = {"number": r"\d{1,2}", "roman": _ROMAN_RE, "letter": r"[a-z]"}
+
+
+@dataclass(frozen=True)
+class Option:
+    label: int | str
+    text: str = ""
+
+
+def label_style(labels: Iterable[Any]) -> str | None:
+    """"number", "roman" or "letter" for a set of labels; None when empty or mixed."""
+    styles = set()
+    labels = list(labels)
+    for lab in labels:
+        if isinstance(lab, bool):
+            return None
+        if isinstance(lab, int) or (isinstance(lab, str) and lab.strip().isdigit()):
+            styles.add("number")
+        elif isinstance(lab, str) and lab.strip().lower() in ROMAN and (
+                len(lab.strip()) > 1 or any(str(x).strip().lower() in ROMAN[1:] for x in labels)):
+            styles.add("roman")
+        elif isinstance(lab, str) and re.fullmatch(r"[a-zA-Z]", lab.strip()):
+            styles.add("letter")
+        else:
+            return None
+    return styles.pop() if len(styles) == 1 else None
+
+
+def norm_label(label: Any) -> int | str:
+    """1 / "1" -> 1; "(C)" / "c" -> "c"; "IV" -> "iv"."""
+    if isinstance(label, int) and not isinstance(label, bool):
+        return label
+    text = str(label).strip().strip("()[].").lower()
+    return int(text) if text.isdigit() else text
+
+
+_OPTION_LINE = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*(?:\((?P<p>\d{1,2}|[a-z]|" + _ROMAN_RE + r")\)|"
+    r"(?P<b>\d{1,2}|[a-z]|" + _ROMAN_RE + r")[.)])(?:\*\*|__)?\s+(?P<text>\S.*)$", re.I)
+
+
+def parse_option(entry: Any) -> Option:
+    """A ``params.options`` entry: a label (``1``, ``"c"``, ``"iii"``) or a labelled text ("1. Sigmoid")."""
+    if isinstance(entry, int) and not isinstance(entry, bool):
+        return Option(entry)
+    m = _OPTION_LINE.match(str(entry))
+    if m:
+        return Option(norm_label(m["p"] or m["b"]), _clean_option_text(m["text"]))
+    return Option(norm_label(entry))
+
+
+def _clean_option_text(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[*_`$\\]|\{|\}", "", text)).strip(" .:;")
+
+
+def options_from_text(text: str) -> tuple[Option, ...]:
+    """Options listed one per line in a question's text ("1. Sigmoid", "(ii) 4.9", "b) ..."):
+    the longest run of consecutive labels of one style that starts at 1 / a / i (two at least)."""
+    found: list[Option] = []
+    for line in text.splitlines():
+        m = _OPTION_LINE.match(line)
+        if not m:
+            continue
+        found.append(Option(norm_label(m["p"] or m["b"]), _clean_option_text(m["text"])))
+    for style, first in (("number", 1), ("roman", "i"), ("letter", "a")):
+        run = _consecutive(found, style, first)
+        if len(run) >= 2:
+            return tuple(run)
+    return ()
+
+
+def _consecutive(found: list[Option], style: str, first: Any) -> list[Option]:
+    def nxt(label):
+        if style == "number":
+            return label + 1
+        if style == "roman":
+            return ROMAN[ROMAN.index(label) + 1] if label in ROMAN[:-1] else None
+        return chr(ord(label) + 1)
+
+    best: list[Option] = []
+    for i, opt in enumerate(found):
+        if opt.label != first:
+            continue
+        run, want = [opt], nxt(first)
+        for later in found[i + 1:]:
+            if later.label == want:
+                run.append(later)
+                want = nxt(want)
+        best = max(best, run, key=len)
+    return best
+
+
+# --------------------------------------------------------------------------- reading
+
+_EXPLANATION = re.compile(r"^[\W_]*(?:your\s+|my\s+)?(?:explanation|reason(?:ing)?|justification|why)\b\s*[:：]", re.I | re.M)
+_MARKUP = re.compile(r"\\color\s*\{[^}]*\}|\\text(?:it|bf|rm)?\b|\\newline|\\\\|[{}$*_`~>]|<[^>]+>")
+_LEAD = re.compile(
+    r"^[\s\-•+:：]*(?:(?:my|the|our|final|correct)\s+)?(?:answers?|ans|choices?|selections?|options?|picks?)?\s*(?:is|are|=)?"
+    r"\s*[:：]*\s*(?:(?:i|we)\s+(?:would\s+)?(?:choose|chose|pick|picked|select|selected|say)\s*[:：]?\s*|"
+    r"(?:choose|chose|pick|select(?:ed)?)\s*[:：]?\s*)?(?:only\s+|either\s+)?(?:options?\s+)?", re.I)
+_HEDGE = re.compile(r"\b(?:not\s+(?:sure|certain)|unsure|maybe|perhaps|possibly|probably|i\s+guess|no\s+idea|"
+                    r"(?:don'?t|do\s+not)\s+know)\b|\beither\b.*\bor\b", re.I)
+_NEG_AFTER = re.compile(r"^\s*(?:is|are|does|do|will|would|should)\s*(?:not|n't|never)\b|^\s*(?:isn't|aren't|doesn't|don't|won't)\b|^\s*[不没非]", re.I)
+_NEG_WORD = re.compile(r"\b(?:not|never|no|false|incorrect|wrong|cannot|none)\b|n't\b", re.I)
+_POS_WORD = re.compile(r"\b(?:true|correct|right|yes)\b", re.I)
+_SEP = re.compile(r"\s*(?:,|;|&|\+|/|、|和|以及|及|\band\b|\bor\b|\s)\s*", re.I)
+_ALL = re.compile(r"^\s*all(?:\s+of\s+(?:the\s+above|them)|\s+(?:the\s+)?options|\s+above)?\b(?:\s*(?:except|but(?:\s+not)?)\s+)?", re.I)
+_NONE = re.compile(r"^\s*none(?:\s+of\s+(?:the\s+above|them))?\b", re.I)
+
+
+@dataclass(frozen=True)
+class _Context:
+    options: tuple[Option, ...]
+    style: str
+    labels: frozenset
+
+    def token(self) -> re.Pattern:
+        """One label as written: ``3``, ``(c)``, ``[iii]``, ``No.2``, ``#2``, ``option 2``, ``iv.``."""
+        return re.compile(
+            r"(?:no\.?\s*|#|option\s+|choice\s+)?(?P<open>[(\[])?(?P<lab>" + _STYLE_RE[self.style] + r")(?P<close>[)\]])?"
+            r"(?![\w])(?:\.(?!\d))?", re.I)
+
+
+def _context(question: QuestionSpec) -> _Context | None:
+    params = question.params or {}
+    raw = params.get("options") or ()
+    options = tuple(parse_option(o) for o in raw)
+    if not options and isinstance(question.key, (list, tuple)) and question.key:
+        style = label_style(question.key)
+        if style is None:
+            return None
+        return _Context((), style, frozenset())
+    style = label_style(o.label for o in options)
+    if style is None:
+        return _Context((), "number", frozenset()) if not options else None
+    return _Context(options, style, frozenset(o.label for o in options))
+
+
+def _clean(text: str) -> str:
+    text = _MARKUP.sub(" ", text.replace("\r\n", "\n"))
+    text = re.sub(r"(?im)^\s*(?:your\s+)?answer\s*[:：]\s*", "", text)
+    return "\n".join(re.sub(r"[ \t]+", " ", ln).strip() for ln in text.splitlines())
+
+
+def _statement_part(text: str) -> str:
+    m = _EXPLANATION.search(text)
+    if m and text[:m.start()].strip():
+        return text[:m.start()]
+    return text
+
+
+def _known(ctx: _Context, label) -> bool:
+    return label in ctx.labels if ctx.labels else True
+
+
+def _special(ctx: _Context, which: str):
+    """The option whose text says "none/all of the above", else all options / no option."""
+    for o in ctx.options:
+        if re.match(rf"\s*{which}\s+of\s+the\s+(?:above|others|options)", o.text, re.I):
+            return [o.label]
+    if which == "none":
+        return []
+    return [o.label for o in ctx.options if not re.match(r"\s*none\b", o.text, re.I)] or None
+
+
+def _leading_list(ctx: _Context, line: str) -> tuple[list, set, str, bool] | None:
+    """(labels, negated labels, the matched text, "or" between labels) of a label list opening ``line``."""
+    lead = _LEAD.match(line)
+    pos = lead.end() if lead else 0
+    rest = line[pos:]
+    if m := _ALL.match(rest):
+        picked = _special(ctx, "all")
+        if picked is None:
+            return None
+        after = _leading_list(ctx, rest[m.end():]) if re.search(r"except|but", m.group(0), re.I) else None
+        drop = set(after[0]) if after else set()
+        return [p for p in picked if p not in drop], drop, line[:pos + m.end()], False
+    if m := _NONE.match(rest):
+        if not re.match(r"\s*(?:of\s+)?(?:the\s+)?(?:options|above|them)?\s*(?:[.,;!]|$|(?:is|are)\b)", rest[m.end():], re.I):
+            return None
+        return _special(ctx, "none"), set(), line[:pos + m.end()], False
+    token = ctx.token()
+    labels: list = []
+    negated: set = set()
+    used_or = False
+    neg_next = False
+    end = pos
+    while True:
+        sep = _SEP.match(line, end)
+        if labels and sep and sep.end() > end:
+            used_or = used_or or bool(re.search(r"\bor\b", sep.group(0), re.I))
+            cand = sep.end()
+        else:
+            cand = end
+        neg = re.compile(r"(?:but\s+)?(?:not|except)\s+", re.I).match(line, cand)
+        if neg and labels:
+            cand, neg_next = neg.end(), True
+        m = token.match(line, cand)
+        if not m or not _plausible(ctx, line, m):
+            break
+        lab = norm_label(m["lab"])
+        if not _known(ctx, lab):
+            break
+        (negated.add if neg_next else labels.append)(lab)
+        end = m.end()
+    if not labels:
+        return None
+    after = line[end:]
+    if _NEG_AFTER.match(after) and len(labels) == 1 and not negated:
+        return None  # "3 is not ...": what IS selected is not said here
+    return [lab for lab in labels if lab not in negated], negated, line[:end], used_or
+
+
+def _plausible(ctx: _Context, line: str, m: re.Match) -> bool:
+    """A bare one-letter label ("a", "i") must stand as a label, not as a word."""
+    if ctx.style == "number" or m["open"] or m["close"] or len(m["lab"]) > 1:
+        return True
+    after = line[m.end():]
+    return bool(re.match(r"\s*(?:$|[.,;:&/)]|(?:and|or|&)\s|(?:is|are)\s)", after, re.I)) or m.group(0).endswith(".")
+
+
+def _label_lines(ctx: _Context, lines: list[str]) -> list[tuple[Any, str]]:
+    token = ctx.token()
+    out = []
+    for ln in lines:
+        m = re.match(r"[-•+\s]*", ln)
+        t = token.match(ln, m.end())
+        if t and (t["close"] or t.group(0).endswith(".") or re.match(r"\s*[:\-–]", ln[t.end():])):
+            lab = norm_label(t["lab"])
+            if _known(ctx, lab):
+                out.append((lab, ln[t.end():].strip(" :-–")))
+    return out
+
+
+def _polarity(clause: str, selected_verdict: str | None) -> str | None:
+    head = re.split(r"[.;,:(—–]|\s-\s", clause, maxsplit=1)[0]
+    head = " ".join(head.split()[:6])
+    if _POS_WORD.search(head) and not _NEG_WORD.search(head):
+        return "+"
+    if re.search(r"\b(?:false|incorrect|wrong)\b", head, re.I):
+        return "-"
+    content = {w for w in re.findall(r"[a-z]{3,}", (selected_verdict or "").lower())} - {"not", "will", "may", "can", "does"}
+    if content and content & set(re.findall(r"[a-z]{3,}", head.lower())):
+        return "-" if _NEG_WORD.search(head) else "+"
+    if re.match(r"\s*(?:no|not)\b", head, re.I):
+        return "-"
+    return None
+
+
+def _verdict_list(ctx: _Context, items: list[tuple[Any, str]], selected_verdict: str | None):
+    wanted = "-" if selected_verdict and _NEG_WORD.search(selected_verdict) else "+"
+    pol = [(lab, _polarity(text, selected_verdict)) for lab, text in items]
+    if all(p is None for _, p in pol):
+        labels = [lab for lab, _ in items]
+        if ctx.labels and set(labels) >= ctx.labels:
+            return None, "a numbered list walks through every option: which are selected is unclear"
+        return labels, "selection read from a numbered list of explanations"
+    if any(p is None for _, p in pol):
+        return None, "some options in the list carry no verdict"
+    return [lab for lab, p in pol if p == wanted], "selection read from a per-option verdict list"
+
+
+def _named(ctx: _Context, text: str):
+    """Options named by their text in the first sentence that names any, joined by and / , / &."""
+    named = [o for o in ctx.options if o.text and len(o.text) <= 40]
+    if not named:
+        return None
+    for sentence in re.split(r"(?<=[.!?。])\s+|\n", text):
+        hits = []
+        taken = [False] * len(sentence)
+        for o in sorted(named, key=lambda o: -len(o.text)):
+            for m in re.finditer(r"(?<![A-Za-z0-9_.])" + re.escape(o.text) + r"(?![A-Za-z0-9_]|\.\d)", sentence, re.I):
+                if any(taken[m.start():m.end()]):
+                    continue
+                taken[m.start():m.end()] = [True] * (m.end() - m.start())
+                hits.append((m.start(), m.end(), o.label))
+        if not hits:
+            continue
+        hits.sort()
+        picked, dropped = [], []
+        for i, (s, e, lab) in enumerate(hits):
+            (dropped if _NEG_AFTER.match(sentence[e:]) or re.search(r"\b(?:not|except)\s*$", sentence[:s], re.I)
+             else picked).append(lab)
+        joined = all(re.fullmatch(r"\s*(?:,|&|/|、|和|and|,\s*and)?\s*", sentence[hits[i][1]:hits[i + 1][0]], re.I)
+                     for i in range(len(hits) - 1) if hits[i][2] in picked and hits[i + 1][2] in picked)
+        if set(picked) & set(dropped):
+            return None
+        if not joined:
+            return None
+        return sorted(set(picked), key=_sort_key), sentence.strip()
+    return None
+
+
+def _sort_key(label):
+    return (0, label, "") if isinstance(label, int) else (1, ROMAN.index(label) if label in ROMAN else 99, label)
+
+
+def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
+    ctx = _context(question)
+    if ctx is None:
+        return Claim("choice", readable=False, notes=("the spec's options/key mix label styles: cannot read a selection",))
+    params = question.params or {}
+    selected_verdict = params.get("selected_verdict")
+    text = _statement_part(_clean(answer.text))
+    cell = answer.segments[0].cell if answer.segments else -1
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    hedge = _HEDGE.search(text)
+    value, how, quote = None, "", ""
+    items = _label_lines(ctx, lines)
+    if len(items) >= 2:
+        value, how = _verdict_list(ctx, items, selected_verdict)
+        quote = "\n".join(lines[:4])
+        if value is None:
+            return Claim("choice", readable=False, span=Span(cell, quote), notes=(how,))
+    else:
+        for ln in lines[:3]:
+            got = _leading_list(ctx, ln)
+            if got is not None:
+                value, negated, quote, used_or = got
+                how = "labels listed" + (f", {sorted(negated, key=_sort_key)} excluded" if negated else "")
+                if used_or and len(value) > 1:
+                    hedge = hedge or re.search(r"\bor\b", quote, re.I)
+                break
+        if value is None:
+            named = _named(ctx, text)
+            if named is not None:
+                value, quote = named
+                how = "options named by their text"
+    if value is None:
+        why = f"the answer hedges ({hedge.group(0).strip()!r}) and" if hedge else ""
+        return Claim("choice", readable=False, notes=(f"{why} no option selection could be read".strip(),))
+    value = sorted(set(value), key=_sort_key)
+    extra: dict[str, Any] = {"how": how}
+    if hedge:
+        extra["hedged"] = f"the answer hedges ({hedge.group(0).strip()!r})"
+    return Claim("choice", value=value, span=Span(cell, quote.strip()), notes=(how,) if how != "labels listed" else (),
+                 extra=extra)
