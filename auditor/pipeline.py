@@ -35,15 +35,17 @@ from auditor.assignment.match import match_spec
 EXCERPT_CHARS = 600
 
 
-def resolve_assignment(nb: ParsedNotebook, assignment: Any, specs: Sequence[AssignmentSpec] | None) -> SpecMatch:
-    """``assignment``: "auto", a spec path, an AssignmentSpec, or None (spec-less)."""
+def resolve_assignment(nb: ParsedNotebook, assignment: Any, specs: Sequence[AssignmentSpec] | None,
+                       spec_dirs: Sequence[str] = ()) -> SpecMatch:
+    """``assignment``: "auto", a spec path or id, an AssignmentSpec, or None (spec-less);
+    ``spec_dirs``: more spec folders for "auto" and ids (as ``--specs``)."""
     if isinstance(assignment, AssignmentSpec):
         return SpecMatch(assignment, 1.0, f"spec given: {assignment.id}")
     if assignment in (None, "none"):
         return SpecMatch(None, 0.0, "spec-less audit (asked for)")
     if assignment == "auto":
-        return match_spec(nb, specs if specs is not None else shipped_specs())
-    spec = spec_from_argument(assignment)
+        return match_spec(nb, specs if specs is not None else shipped_specs(spec_dirs=tuple(spec_dirs)))
+    spec = spec_from_argument(assignment, spec_dirs=tuple(spec_dirs))
     validate_spec(spec)
     return SpecMatch(spec, 1.0, f"spec given: {spec.id} ({os.path.basename(str(assignment))})")
 
@@ -239,15 +241,17 @@ def audit_parsed(
     timeout_total: float = 600,
     sandbox: bool = True,
     specs: Sequence[AssignmentSpec] | None = None,
+    spec_dirs: Sequence[str] = (),
 ) -> AuditResult:
     """Audit a parsed notebook.
 
     assignment: "auto" (the shipped spec that fits, else spec-less), a spec path, an
     AssignmentSpec, or None/"none" (spec-less). execute: run the notebook in a kernel.
     timeout_cell / timeout_total: seconds. sandbox: isolate the kernel (on by default).
-    specs: the candidate specs for "auto" (default: the shipped ones).
+    specs: the candidate specs for "auto" (default: the shipped ones and those of ``spec_dirs`` and
+    AUDITOR_SPECS). spec_dirs: more spec folders (``--specs``).
     """
-    match = resolve_assignment(nb, assignment, specs)
+    match = resolve_assignment(nb, assignment, specs, spec_dirs)
     try:
         return _audit(nb, match, execute=execute, timeout_cell=timeout_cell, timeout_total=timeout_total,
                       sandbox=sandbox)

@@ -1,0 +1,129 @@
+"""The spec file's schema: every key a spec may hold, its type, and a one-line error otherwise.
+
+``validate_document(raw, path)`` checks a parsed TOML document (before ``extends`` is resolved)
+and raises ``SpecError`` naming the file, the key as a dotted path (``questions[3].params.key``)
+and the expected type. The same tables are what docs/spec-format.md documents; a test keeps the
+two in agreement (``FIELDS``).
+
+``params`` and ``canonical`` hold a check's own parameters: their names and types are the check's
+signature (checked when the spec is used, see ``auditor.pipeline.validate_spec``); here only that
+they are tables. ``key`` may be any TOML value (a verdict string, a number, a list of options).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+CLAIM_KINDS = ("number", "probability", "verdict", "shape", "cause", "yesno", "code", "choice")
+
+
+class SpecError(Exception):
+    """An assignment spec that cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Type:
+    """A value type: ``name`` for messages, ``accepts`` the Python types TOML gives."""
+
+    name: str
+    accepts: tuple[type, ...]
+    items: "Type | None" = None        # for arrays: the type of every item
+    choices: tuple[str, ...] = ()      # for strings: the allowed values
+
+    def ok(self, value: Any) -> bool:
+        if isinstance(value, bool) and bool not in self.accepts:
+            return False
+        if not isinstance(value, self.accepts):
+            return False
+        if self.choices and value not in self.choices:
+            return False
+        return True
+
+
+STRING = Type("string", (str,))
+BOOL = Type("boolean", (bool,))
+INT = Type("integer", (int,))
+NUMBER = Type("number", (int, float))
+TABLE = Type("table", (dict,))
+ANY = Type("any value", (object,))
+STRINGS = Type("array of strings", (list,), STRING)
+STRING_OR_STRINGS = Type("string or array of strings", (str, list), STRING)
+CLAIM = Type("string (" + " | ".join(CLAIM_KINDS) + ")", (str,), choices=CLAIM_KINDS)
+
+#: (key, type, what it means) per table; "questions" and "sections" are arrays of tables.
+FIELDS: Mapping[str, tuple[tuple[str, Type, str], ...]] = {
+    "": (
+        ("extends", STRING, "id of the spec this one builds on (shipped or in a --specs folder)"),
+        ("remove", STRINGS, "question ids of the base spec that this spec drops"),
+        ("assignment", TABLE, "the spec's identity (below)"),
+        ("signature", TABLE, "phrase -> weight, for --assignment auto"),
+        ("sections", Type("array of tables", (list,), TABLE), "the notebook's sections, in order"),
+        ("questions", Type("array of tables", (list,), TABLE), "the questions, in order"),
+        ("template", TABLE, "fingerprint of the blank template (written by auditor init)"),
+    ),
+    "assignment": (
+        ("id", STRING, "unique id; --assignment ID and extends = ID use it"),
+        ("title", STRING, "shown in reports"),
+        ("variant", STRING, "variant name (e.g. \"D\")"),
+        ("description", STRING, "one paragraph for humans"),
+    ),
+    "sections": (
+        ("slug", STRING, "id part before the slash (default: the heading, slugified)"),
+        ("heading", STRING, "the section heading as the template writes it"),
+        ("aliases", STRINGS, "other headings that mean this section"),
+    ),
+    "questions": (
+        ("id", STRING, "<section>/<n> or <section>/<n>.<k>, by order in the template"),
+        ("phrases", STRING_OR_STRINGS, "short phrases that recognise the question"),
+        ("claim", CLAIM, "what to read from the answer (claim kinds below)"),
+        ("check", STRING, "entry-point name of the check (default: answered)"),
+        ("params", TABLE, "the check's parameters (facts of the question)"),
+        ("key", ANY, "the instructor's answer; \"TODO\" means not filled in yet (review)"),
+        ("contested", BOOL, "a disagreement with the key goes to review, never fail"),
+        ("reason", STRING, "why the key is what it is (shown in reports)"),
+        ("demonstration", STRING, "name of a computed demonstration backing the key"),
+        ("points", NUMBER, "points for a pass"),
+        ("answered_elsewhere", BOOL, "answered in another file: status manual"),
+        ("fetch", STRINGS, "kernel variables the check needs"),
+        ("canonical", TABLE, "the question's facts as the instructor wrote them (tamper detection)"),
+        ("answer_patterns", STRINGS, "regexes: a code line matching one answers this part"),
+    ),
+    "template": (
+        ("ngram", INT, "n of the hashed word n-grams"),
+        ("hashes", STRING_OR_STRINGS, "base64 of the 4-byte hashes"),
+    ),
+}
+
+
+def _check_table(raw: Mapping[str, Any], fields, where: str, path: str) -> None:
+    known = {name: typ for name, typ, _ in fields}
+    for name, value in raw.items():
+        dotted = f"{where}.{name}" if where else str(name)
+        typ = known.get(name)
+        if typ is None:
+            expected = ", ".join(known)
+            raise SpecError(f"{path}: unknown key {dotted} (expected one of: {expected})")
+        _check_value(value, typ, dotted, path)
+
+
+def _check_value(value: Any, typ: Type, dotted: str, path: str) -> None:
+    if not typ.ok(value):
+        got = type(value).__name__ if not isinstance(value, dict) else "table"
+        shown = f" {value!r}" if isinstance(value, (str, int, float)) and len(repr(value)) < 40 else ""
+        raise SpecError(f"{path}: {dotted} must be a {typ.name}, got {got}{shown}")
+    if typ.items is not None and isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_value(item, typ.items, f"{dotted}[{i}]", path)
+
+
+def validate_document(raw: Mapping[str, Any], path: str) -> None:
+    """Raise ``SpecError`` for the first unknown key or wrongly typed value in a spec document."""
+    _check_table(raw, FIELDS[""], "", path)
+    for table in ("assignment", "template"):
+        if table in raw:
+            _check_table(raw[table], FIELDS[table], table, path)
+    for phrase, weight in raw.get("signature", {}).items():
+        _check_value(weight, NUMBER, f"signature.{phrase!r}", path)
+    for array in ("sections", "questions"):
+        for i, entry in enumerate(raw.get(array, [])):
+            _check_table(entry, FIELDS[array], f"{array}[{i}]", path)
