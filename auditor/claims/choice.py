@@ -130,6 +130,7 @@ def _consecutive(found: list[Option], style: str, first: Any) -> list[Option]:
 # --------------------------------------------------------------------------- reading
 
 _EXPLANATION = re.compile(r"^[\W_]*(?:your\s+|my\s+)?(?:explanation|reason(?:ing)?|justification|why)\b\s*[:：]", re.I | re.M)
+_ANSWER = re.compile(r"(?im)^[\W_]*(?:your\s+|my\s+|final\s+)?(?:answer|ans)\s*[:：]+")
 _MARKUP = re.compile(r"\\color\s*\{[^}]*\}|\\text(?:it|bf|rm)?\b|\\newline|\\\\|[{}$*_`~>]|<[^>]+>")
 _LEAD = re.compile(
     r"^[\s\-•+:：]*(?:(?:my|the|our|final|correct)\s+)?(?:answers?|ans|choices?|selections?|options?|picks?)?\s*(?:is|are|=)?"
@@ -175,11 +176,13 @@ def _context(question: QuestionSpec) -> _Context | None:
 
 def _clean(text: str) -> str:
     text = _MARKUP.sub(" ", text.replace("\r\n", "\n"))
-    text = re.sub(r"(?im)^\s*(?:your\s+)?answer\s*[:：]\s*", "", text)
     return "\n".join(re.sub(r"[ \t]+", " ", ln).strip() for ln in text.splitlines())
 
 
 def _statement_part(text: str) -> str:
+    markers = list(_ANSWER.finditer(text))
+    if markers and text[markers[-1].end():].strip():  # the question's text may come before "Answer:"
+        text = text[markers[-1].end():]
     m = _EXPLANATION.search(text)
     if m and text[:m.start()].strip():
         return text[:m.start()]

@@ -131,6 +131,9 @@ def _chains(text: str):
         yield [(m.start() + a.start(), a.group(0)) for a in re.finditer(r"[^=]+", line)]
 
 
+_BARE_VALUE = re.compile(r"^[\W_]*(?:(?:the\s+|my\s+)?answer\s*(?:is)?\W*)?\$?\s*(?P<v>\d*\.?\d+)\s*(?P<pct>%)?\s*\$?[\s.]*$", re.I)
+
+
 def read_probability(answer: Answer, question: QuestionSpec | None = None) -> Claim:
     segs = pick_segments(answer, ("markdown", "output", "code"))
     if not segs:
@@ -176,6 +179,12 @@ def read_probability(answer: Answer, question: QuestionSpec | None = None) -> Cl
                 value_note = None if literal else f"value {num:g} computed from the stated arithmetic '{head.strip()}'"
     if value_note:
         notes.append(value_note)
+    if value is None and formula is None and (bare := _BARE_VALUE.match(doc.text)):
+        # the whole answer is one number ("Answer: 0.28"): that is the value of q
+        num = float(bare["v"]) / (100.0 if bare["pct"] else 1.0)
+        if 0.0 <= num <= 1.0:
+            return Claim(kind="probability", value=num, span=doc.quote(bare.start("v"), bare.end("v")),
+                         notes=("the answer is a bare number, read as q",), extra={"formula": None})
     if value is None and formula is None:
         return Claim(kind="probability", readable=False, notes=("no value or formula for q found",))
     at = value_at or formula_at

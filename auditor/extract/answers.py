@@ -37,6 +37,7 @@ _LABEL = re.compile(
     re.X | re.I,
 )
 # "Answer:", "**Answer 3:**", "ANSWER" alone; not "Answer: 13" (a number after the colon is an answer)
+_VALUE = re.compile(r"^\W*(?:answers?|ans)\W*\s*0?\.\d+\W*$", re.I)  # "Answer: 0.28" (no label starts at 0.)
 _MARKER_ONLY = re.compile(r"^\W*(answers?|ans|solutions?)\s*(\d+(\.\d+)*)?\s*[:.)]?[\s*_:\-=>]*$", re.I)
 
 
@@ -96,8 +97,8 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
             cov = template.coverage(text, code=(source == "code"))
             fraction = cov.fraction
             residual = cov.meaningful_residual()
-            if not residual and not _MARKER_ONLY.match(text) and not _LABEL.match(text):
-                # "Answer: 13": a bare number after a marker is the answer, not a label
+            if not residual and not _MARKER_ONLY.match(text) and (not _LABEL.match(text) or _VALUE.match(text)):
+                # "Answer: 13" / "Answer: 0.28": a bare number after a marker is the answer, not a label
                 residual = tuple(t for t in cov.residual if t.isdigit())
         else:
             residual = _residual_heuristic(text)
