@@ -191,3 +191,16 @@ def test_schema_errors_are_one_line_naming_file_key_and_type(body, words):
 def test_a_todo_key_is_no_key():
     spec = parse_spec(BASE.replace("key = [1, 3]", 'key = "TODO"'), "x.toml")
     assert spec.question("part-one/2").key is None
+
+
+def test_docs_tables_agree_with_the_schema_readers_and_registry():
+    from pathlib import Path
+
+    from auditor.assignment.schema import CLAIM_KINDS, CLAIM_VALUES, render_docs
+    from auditor.claims.read import READERS
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "spec-format.md"
+    text = doc.read_text()
+    assert render_docs(text) == text, "run: python -m auditor.assignment.schema docs/spec-format.md"
+    assert set(CLAIM_KINDS) == set(READERS) == set(CLAIM_VALUES)
+    assert "| `choice_selection` | `partial_credit` | no | `'none'` | str |" in text

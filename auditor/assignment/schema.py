@@ -127,3 +127,88 @@ def validate_document(raw: Mapping[str, Any], path: str) -> None:
     for array in ("sections", "questions"):
         for i, entry in enumerate(raw.get(array, [])):
             _check_table(entry, FIELDS[array], f"{array}[{i}]", path)
+
+
+# --------------------------------------------------------------------------- generated documentation
+
+#: claim kind -> the value the reader gives (docs/spec-format.md; a test keeps it equal to the readers)
+CLAIM_VALUES: Mapping[str, str] = {
+    "number": "int (e.g. a receptive-field side; an area is noted)",
+    "probability": "float q in [0, 1] or None; extra.formula: a sympy string in p1, p2",
+    "verdict": "\"true\" | \"false\" | \"hedged\"",
+    "shape": "list of ints",
+    "cause": "\"vanishing\" | \"exploding\" | \"other\"",
+    "yesno": "\"yes\" | \"no\"",
+    "code": "bool: the code was written",
+    "choice": "sorted list of option labels: [1, 3], [\"a\", \"c\"], [\"iii\", \"iv\"]; [] for none",
+}
+_BEGIN, _END = "<!-- BEGIN generated: {} -->", "<!-- END generated: {} -->"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def fields_table() -> str:
+    rows = ["| table | key | type | meaning |", "|---|---|---|---|"]
+    for table, fields in FIELDS.items():
+        shown = {"": "(top level)", "sections": "[[sections]]", "questions": "[[questions]]"}.get(table, f"[{table}]")
+        rows += [f"| {shown} | `{name}` | {_cell(typ.name)} | {_cell(what)} |" for name, typ, what in fields]
+    return "\n".join(rows)
+
+
+def claims_table() -> str:
+    from auditor.claims.read import READERS
+
+    rows = ["| claim | value | reader |", "|---|---|---|"]
+    for kind in CLAIM_KINDS:
+        reader = READERS[kind]
+        rows.append(f"| `{kind}` | {_cell(CLAIM_VALUES[kind])} | `{reader.__module__}` |")
+    return "\n".join(rows)
+
+
+def checks_table() -> str:
+    """Every installed check's spec parameters, from its signature (the registry's view)."""
+    import inspect
+
+    from auditor.judge.registry import default_registry
+
+    registry = default_registry()
+    rows = ["| check | parameter | required | default | type |", "|---|---|---|---|---|"]
+    for name in registry.names():
+        loaded = registry.get(name)
+        if loaded.found.distribution not in (None, "auditor"):
+            continue  # third-party checks document themselves
+        sig = inspect.signature(loaded.func)
+        params = [*loaded.required_params, *loaded.optional_params]
+        if not params:
+            rows.append(f"| `{name}` | (none) | | | |")
+        for p in params:
+            par = sig.parameters[p]
+            ann = par.annotation if isinstance(par.annotation, str) else getattr(par.annotation, "__name__", "")
+            default = "" if par.default is inspect.Parameter.empty else f"`{par.default!r}`"
+            rows.append(f"| `{name}` | `{p}` | {'yes' if p in loaded.required_params else 'no'} | {_cell(default)} "
+                        f"| {_cell(ann)} |")
+    return "\n".join(rows)
+
+
+GENERATED = {"fields": fields_table, "claims": claims_table, "checks": checks_table}
+
+
+def render_docs(text: str) -> str:
+    """``text`` with every generated region (``<!-- BEGIN generated: NAME -->``) rewritten."""
+    for name, make in GENERATED.items():
+        begin, end = _BEGIN.format(name), _END.format(name)
+        if begin in text and end in text:
+            head, rest = text.split(begin, 1)
+            _, tail = rest.split(end, 1)
+            text = f"{head}{begin}\n{make()}\n{end}{tail}"
+    return text
+
+
+if __name__ == "__main__":  # python -m auditor.assignment.schema docs/spec-format.md: regenerate its tables
+    import sys
+    from pathlib import Path
+
+    doc = Path(sys.argv[1])
+    doc.write_text(render_docs(doc.read_text()))
