@@ -51,6 +51,11 @@ def read(text, q):
     ("Softplus, but not Tanh.", NUM3, [2]),
     ("Tanh saturates while Softplus keeps a gradient.", NUM3, None),  # names not joined in one list: review
     ("7.5", ROM, ["ii"]),           # the option's value
+    ("Tanh和Hard tanh会饱和，Softplus不会。", NUM3, [1, 3]),          # no spaces between sentences; 不 negates
+    ("Tanh and Softplus saturate.For Tanh, large |x| does it.", NUM3, [1, 2]),   # no space after the stop
+    ("Write your answer in this cell: (iii)", ROM, ["iii"]),        # a kept placeholder, then the selection
+    ("37%", ["(i) is equal to ____", "(ii) cannot be found"], ["i"]),  # the option with a blank, filled in
+    ("cannot be found", ["(i) is equal to ____", "(ii) cannot be found"], ["ii"]),
 ])
 def test_selections_as_written(text, options, value):
     claim = read(text, question(options))

@@ -87,7 +87,8 @@ def parse_option(entry: Any) -> Option:
 
 
 def _clean_option_text(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[*_`$\\]|\{|\}", "", text)).strip(" .:;")
+    text = re.sub(r"(?:\\?_){3,}", "___", text)  # a blank to fill in stays visible
+    return re.sub(r"\s+", " ", re.sub(r"[*`$\\{}]|(?<!_)_(?!_)", "", text)).strip(" .:;")
 
 
 def options_from_text(text: str) -> tuple[Option, ...]:
@@ -305,7 +306,7 @@ def _named(ctx: _Context, text: str):
     named = [o for o in ctx.options if o.text and len(o.text) <= 40]
     if not named:
         return None
-    for sentence in re.split(r"(?<=[.!?。])\s+|\n", text):
+    for sentence in re.split(r"(?<=[.!?])\s+|(?<=[a-z][.!?])(?=[A-Z])|(?<=[。！？])|\n", text):
         hits = []
         taken = [False] * len(sentence)
         for o in sorted(named, key=lambda o: -len(o.text)):
@@ -329,6 +330,16 @@ def _named(ctx: _Context, text: str):
             return None
         return sorted(set(picked), key=_sort_key), sentence.strip()
     return None
+
+
+def _blank_filled(ctx: _Context, line: str):
+    """"56%" for "(i) is equal to ____" / "(ii) cannot be found": the one option with a blank, filled in."""
+    blanks = [o for o in ctx.options if re.search(r"_{3,}", o.text)]
+    if len(blanks) != 1 or not re.fullmatch(r"\s*-?\d+(?:[.,]\d+)?\s*(?:%|\\%|percent)?\s*\.?\s*", line):
+        return None
+    if any(o.text and o.text.strip() == line.strip() for o in ctx.options):
+        return None
+    return [blanks[0].label], line.strip()
 
 
 def _sort_key(label):
@@ -355,6 +366,8 @@ def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
     else:
         for ln in lines[:3]:
             got = _leading_list(ctx, ln)
+            if got is None and ":" in ln and not ctx.token().search(ln.split(":", 1)[0]):
+                got = _leading_list(ctx, ln.split(":", 1)[1])  # "<placeholder or words>: (ii)"
             if got is not None:
                 value, negated, quote, used_or = got
                 how = "labels listed" + (f", {sorted(negated, key=_sort_key)} excluded" if negated else "")
@@ -362,7 +375,7 @@ def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
                     hedge = hedge or re.search(r"\bor\b", quote, re.I)
                 break
         if value is None:
-            named = _named(ctx, text)
+            named = _named(ctx, text) or (_blank_filled(ctx, lines[0]) if lines else None)
             if named is not None:
                 value, quote = named
                 how = "options named by their text"
