@@ -29,7 +29,7 @@ from auditor.models import (
     Status,
     freeze,
 )
-from auditor.assignment.spec import SpecError, shipped_specs, spec_from_argument
+from auditor.assignment.spec import SPECS_DIR, SpecError, shipped_specs, spec_from_argument
 from auditor.assignment.match import match_spec
 
 EXCERPT_CHARS = 600
@@ -44,7 +44,10 @@ def resolve_assignment(nb: ParsedNotebook, assignment: Any, specs: Sequence[Assi
     if assignment in (None, "none"):
         return SpecMatch(None, 0.0, "spec-less audit (asked for)")
     if assignment == "auto":
-        return match_spec(nb, specs if specs is not None else shipped_specs(spec_dirs=tuple(spec_dirs)))
+        match = match_spec(nb, specs if specs is not None else shipped_specs(spec_dirs=tuple(spec_dirs)))
+        if match.spec is not None and not match.spec.path.startswith(str(SPECS_DIR)):
+            validate_spec(match.spec)  # a course's own spec: checked like one given by path
+        return match
     spec = spec_from_argument(assignment, spec_dirs=tuple(spec_dirs))
     validate_spec(spec)
     return SpecMatch(spec, 1.0, f"spec given: {spec.id} ({os.path.basename(str(assignment))})")
@@ -124,6 +127,9 @@ def validate_spec(spec: AssignmentSpec) -> None:
             problems.append(f"{q.id}: check {name} takes no parameter(s) {', '.join(unknown)} ({loaded.signature})")
         if q.demonstration and q.demonstration not in demonstration_names():
             problems.append(f"{q.id}: unknown demonstration {q.demonstration!r}")
+    from auditor.assignment.schema import param_type_problems
+
+    problems.extend(param_type_problems(spec))
     if problems:
         raise SpecError(f"{spec.path}: " + "; ".join(problems))
 

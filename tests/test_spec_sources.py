@@ -204,3 +204,15 @@ def test_docs_tables_agree_with_the_schema_readers_and_registry():
     assert render_docs(text) == text, "run: python -m auditor.assignment.schema docs/spec-format.md"
     assert set(CLAIM_KINDS) == set(READERS) == set(CLAIM_VALUES)
     assert "| `choice_selection` | `partial_credit` | no | `'none'` | str |" in text
+
+
+def test_check_parameters_are_typed_by_the_checks_signature(tmp_path):
+    from auditor.pipeline import validate_spec
+
+    spec = parse_spec(BASE + '[[questions]]\nid = "part-one/4"\ncheck = "dropout_composition"\n'
+                             'claim = "probability"\n[questions.params]\np1 = "0.1"\np2 = 0.2\n', "x.toml")
+    with pytest.raises(SpecError, match=r"x.toml: .*questions\[3\].params.p1 must be a number, got str"):
+        validate_spec(spec)
+    bad = parse_spec(BASE.replace("options = [1, 2, 3]", 'options = [1, 2, 3]\nselect = 1'), "y.toml")
+    with pytest.raises(SpecError, match=r"questions\[1\].params.select must be a string"):
+        validate_spec(bad)

@@ -129,6 +129,55 @@ def validate_document(raw: Mapping[str, Any], path: str) -> None:
             _check_table(entry, FIELDS[array], f"{array}[{i}]", path)
 
 
+# --------------------------------------------------------------------------- check parameters
+
+_ANNOTATION_TYPES = (
+    (r"^(?:float|int \| float|float \| int)$", NUMBER),
+    (r"^int$", INT),
+    (r"^str$", STRING),
+    (r"^bool$", BOOL),
+    (r"^(?:list|tuple|Sequence)(?:\[.*\])?$", Type("array", (list, tuple))),
+    (r"^(?:dict|Mapping)(?:\[.*\])?$", Type("table", (dict, Mapping))),
+)
+
+
+def annotation_type(annotation: Any) -> Type | None:
+    """The schema type of a check parameter's annotation (``"str | None"`` -> string); None: any."""
+    import re
+
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    text = re.sub(r"\s*\|\s*None$", "", str(text).strip())
+    return next((typ for pattern, typ in _ANNOTATION_TYPES if re.match(pattern, text)), None)
+
+
+def param_type_problems(spec) -> list[str]:
+    """``questions[i].params.NAME must be a TYPE, got ...`` for every spec parameter whose value does not
+    fit the type its check declares (the check's signature, from the registry)."""
+    import inspect
+
+    from auditor.judge.registry import UnknownCheckError, get_check
+
+    problems = []
+    for i, q in enumerate(spec.questions):
+        if not q.params:
+            continue
+        try:
+            loaded = get_check(q.check or "answered")
+        except UnknownCheckError:
+            continue  # reported by the caller
+        sig = inspect.signature(loaded.func)
+        for name, value in q.params.items():
+            par = sig.parameters.get(name)
+            typ = annotation_type(par.annotation) if par is not None else None
+            if typ is None or value is None:
+                continue
+            if not typ.ok(value):
+                got = "table" if isinstance(value, Mapping) else type(value).__name__
+                problems.append(f"questions[{i}].params.{name} must be a {typ.name}, got {got} (question {q.id}, "
+                                f"check {loaded.name})")
+    return problems
+
+
 # --------------------------------------------------------------------------- generated documentation
 
 #: claim kind -> the value the reader gives (docs/spec-format.md; a test keeps it equal to the readers)
