@@ -123,3 +123,18 @@ def test_audit_with_a_course_spec_folder_end_to_end(tmp_path, monkeypatch):
     assert r.questions[0].status == Status.PASS
     assert main(["audit", str(nb), "--assignment", "no-such-id", "--no-execute", "-q",
                  "--json", str(out), "--html", str(tmp_path / "r.html")]) != 0
+
+
+def test_a_verdict_list_is_mapped_through_the_questions_own_wording():
+    from auditor.claims.read import read_claim
+    from auditor.models import Answer, QuestionSpec, Segment, freeze
+
+    def selection(question_text, answer_text):
+        params = choice_inputs(question_text)
+        q = QuestionSpec(id="s/1", section="s", number=1, claim="choice", params=freeze(params))
+        return read_claim("choice", Answer("s/1", True, (Segment(0, answer_text, "markdown"),)), q).value
+
+    listed = "\n1. the mean\n2. the median\n3. the range\n4. the mode"
+    answer = "1. will not change\n2. may change, since ...\n3. will not change\n4. may change"
+    assert selection("Which of these will change when one value is doubled?" + listed, answer) == [2, 4]
+    assert selection("Which of these will not change when one value is doubled?" + listed, answer) == [1, 3]

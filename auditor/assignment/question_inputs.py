@@ -51,9 +51,10 @@ _MANY = re.compile(r"\ball\s+(?:that|which)\s+apply\b|\b(?:select|choose|pick|ma
                    r"|\bone\s+or\s+more\b", re.I)
 _ONE = re.compile(r"\b(?:pick|choose|select)\s+(?:one|the\s+(?:correct|best|right)\s+(?:option|answer|choice))\b"
                   r"|\bone\s+of\s+the\s+options\b|\bwhich\s+one\b|\bclosest\s+to\b", re.I)
-_WHICH = re.compile(r"\bwhich\s+(?:of\s+(?:the\s+following|these|them)\s+)?(?:\w+\s+){0,2}?"
-                    r"(?P<pred>(?:(?:will|may|can|could|would|does|do|did|is|are|might|must)\s+)?(?:not\s+)?[a-z]+)"
-                    r"(?=\s|[?,.]|$)", re.I)
+_WHICH = re.compile(r"\bwhich\b[^?.\n]*", re.I)
+_VERB = re.compile(r"\b(?P<v>will|may|can|could|would|does|do|did|is|are|has|have|might|must|should|cannot|can't|won't)"
+                   r"(?P<rest>(?:\s+not)?(?:\s+[a-z]+){1,3})", re.I)
+_FILLER = {"the", "this", "that", "these", "those", "following", "options", "statements", "a", "an", "be", "of"}
 
 
 def _dropout(text: str, code: str) -> Proposal | None:
@@ -124,9 +125,13 @@ def choice_inputs(text: str) -> dict[str, Any] | None:
         "options": [f"{o.label}. {o.text}" if o.text else o.label for o in options],
         "select": "many" if _MANY.search(text) or not _ONE.search(text) else "one",
     }
-    m = _WHICH.search(text)
-    if m and not re.fullmatch(r"(?:is|are|do|does|one|option|options|statement|statements)", m["pred"], re.I):
-        params["selected_verdict"] = m["pred"].lower()
+    which = _WHICH.search(text)
+    verb = _VERB.search(which.group(0)) if which else None
+    if verb:
+        words = re.split(r"\s+(?:when|if|for|in|after|during|because|to|at|on|with|by)\b", verb.group(0).lower())[0].split()
+        content = [w for w in words[1:] if w not in _FILLER and w != "not"]
+        if content:  # "may change", "will not change", "have this problem"
+            params["selected_verdict"] = " ".join(words)
     return params
 
 
