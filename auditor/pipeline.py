@@ -207,7 +207,9 @@ def sandbox_policy(spec_path: str | None) -> "SandboxPolicy":
     (A batch starts its shared warm-kernel zygote for exactly this policy.)"""
     from auditor.execute.sandbox import SandboxPolicy
 
-    hidden = tuple(p for p in ([spec_path] if spec_path else []) if os.path.isfile(p))
+    from auditor.assignment.spec import spec_files
+
+    hidden = spec_files(spec_path) if spec_path else ()  # the spec and the specs it extends
     return SandboxPolicy(hide_paths=hidden)
 
 

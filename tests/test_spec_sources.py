@@ -216,3 +216,14 @@ def test_check_parameters_are_typed_by_the_checks_signature(tmp_path):
     bad = parse_spec(BASE.replace("options = [1, 2, 3]", 'options = [1, 2, 3]\nselect = 1'), "y.toml")
     with pytest.raises(SpecError, match=r"questions\[1\].params.select must be a string"):
         validate_spec(bad)
+
+
+def test_the_sandbox_hides_a_spec_and_the_bases_it_extends(tmp_path):
+    from auditor.assignment.spec import spec_files
+    from auditor.pipeline import sandbox_policy
+
+    base = write(tmp_path, "base.toml", BASE)
+    child = write(tmp_path, "child.toml", 'extends = "course-base"\n[assignment]\nid = "c"\n')
+    assert spec_files(child) == (str(child), str(base))
+    assert set(sandbox_policy(str(child)).hide_paths) == {str(child), str(base)}
+    assert spec_files(tmp_path / "missing.toml") == ()

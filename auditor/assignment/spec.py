@@ -301,6 +301,22 @@ def spec_from_argument(value: str | os.PathLike, spec_dirs: Sequence[str | os.Pa
     return load_spec(value, spec_dirs)
 
 
+def spec_files(path: str | os.PathLike, spec_dirs: Sequence[str | os.PathLike] = ()) -> tuple[str, ...]:
+    """The spec file and the files of the specs it extends (what a sandbox must hide: the bases
+    hold keys too). Files that cannot be read or resolved end the chain quietly."""
+    files: list[str] = []
+    current: str | None = str(path)
+    while current and current not in files and os.path.isfile(current):
+        files.append(current)
+        try:
+            base_id = _document(_read(Path(current)), current).get("extends")
+            found = _local(current, base_id) or _index(search_dirs(spec_dirs)).get(base_id) if base_id else None
+        except SpecError:
+            break
+        current = found[0] if found else None
+    return tuple(files)
+
+
 def spec_bytes(spec: AssignmentSpec) -> bytes:
     """The spec file's bytes, plus the resolved spec when it extends another (for cache keys:
     a change to a base spec must change the key of every spec built on it)."""
