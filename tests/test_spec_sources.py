@@ -190,7 +190,18 @@ def test_schema_errors_are_one_line_naming_file_key_and_type(body, words):
 
 def test_a_todo_key_is_no_key():
     spec = parse_spec(BASE.replace("key = [1, 3]", 'key = "TODO"'), "x.toml")
-    assert spec.question("part-one/2").key is None
+    q = spec.question("part-one/2")
+    assert q.key is None and "no key yet" in q.reason and q.check == "choice_selection"
+
+
+def test_ids_may_carry_the_notebooks_own_numbering(tmp_path):
+    write(tmp_path, "b.toml", '[assignment]\nid = "b"\n[[sections]]\nheading = "Q"\n'
+                              '[[questions]]\nid = "q/10"\n[[questions]]\nid = "q/2b"\n')
+    child = write(tmp_path, "c.toml", 'extends = "b"\n[assignment]\nid = "c"\n[[questions]]\nid = "q/2a"\n'
+                                      '[[questions]]\nid = "q/2a.1"\n')
+    spec = load_spec(child)
+    assert [q.id for q in spec.questions] == ["q/2a", "q/2a.1", "q/2b", "q/10"]
+    assert (spec.question("q/2a").number, spec.question("q/2a.1").parent) == (2, "q/2a")
 
 
 def test_docs_tables_agree_with_the_schema_readers_and_registry():

@@ -146,3 +146,15 @@ def propose(text: str, code: str = "") -> Proposal | None:
         return Proposal("choice", "choice_selection", params, needs_key=True,
                         why=f"{len(params['options'])} options listed; the question asks to pick")
     return None
+
+
+def recognise(question, notebook) -> dict[str, Any]:
+    """Hook for the spec-less builder: ``{"claim", "check", "params"}`` for a found question (its text
+    lines and its first code cell), or ``{}``. A check that needs a key is left out (``check`` None:
+    the claim is read and shown, the question stays manual)."""
+    code = notebook.cells[question.code_cells[0]].source if question.code_cells else ""
+    proposal = propose("\n".join(question.lines) or question.text, code)
+    if proposal is None:
+        return {}
+    return {"claim": proposal.claim, "check": None if proposal.needs_key else proposal.check,
+            "params": dict(proposal.params)}

@@ -33,7 +33,8 @@ from auditor.models import AssignmentSpec, QuestionSpec, SectionSpec, freeze
 
 SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
 ENV_VAR = "AUDITOR_SPECS"
-_ID = re.compile(r"^(?P<section>[a-z0-9]+(?:-[a-z0-9]+)*)/(?P<n>\d+)(?:\.(?P<k>\d+))?$")
+# "<section>/<n>", "<section>/<n>.<k>"; <n> may carry the notebook's own numbering ("q/2a", "q/6bi", "q/1b-2")
+_ID = re.compile(r"^(?P<section>[a-z0-9]+(?:-[a-z0-9]+)*)/(?P<n>\d+[a-z0-9]*(?:-[a-z0-9]+)*)(?:\.(?P<k>\d+))?$")
 CLAIM_KINDS = {None, *_KINDS}
 TODO = "TODO"
 
@@ -59,14 +60,17 @@ def _question(path: str, raw: dict[str, Any], sections: set[str]) -> QuestionSpe
     if isinstance(phrases, str):
         phrases = [phrases]
     key = raw.get("key")
-    if isinstance(key, str) and key.strip() == TODO:
-        key = None  # a draft's key the instructor has not filled in yet: review, never a guess
+    reason = str(raw.get("reason", ""))
+    if isinstance(key, str) and key.strip().upper() == TODO:
+        # a draft's key the instructor has not filled in yet: the claim is read and shown, never judged
+        key = None
+        reason = reason or f'no key yet (key = "{TODO}" in the spec)'
     key = freeze(key)
     k = int(m["k"]) if m["k"] else None
     return QuestionSpec(
         id=qid,
         section=m["section"],
-        number=int(m["n"]),
+        number=int(re.match(r"\d+", m["n"]).group()),
         sub=k,
         phrases=tuple(str(p) for p in phrases),
         claim=claim,
@@ -74,7 +78,7 @@ def _question(path: str, raw: dict[str, Any], sections: set[str]) -> QuestionSpe
         params=freeze(raw.get("params", {})),
         key=key,
         contested=bool(raw.get("contested", False)),
-        reason=str(raw.get("reason", "")),
+        reason=reason,
         demonstration=raw.get("demonstration"),
         points=float(raw.get("points", 0.0)),
         answered_elsewhere=bool(raw.get("answered_elsewhere", False)),
@@ -172,8 +176,9 @@ def _merge(base: Mapping[str, Any], child: Mapping[str, Any], path: str) -> dict
     def place(q: Mapping[str, Any]) -> tuple:
         m = _ID.match(str(q["id"]))
         if not m:
-            return (len(order), 0, 0, str(q["id"]))
-        return (order.get(m["section"], len(order)), int(m["n"]), int(m["k"] or 0), "")
+            return (len(order), 0, str(q["id"]), 0)
+        n = re.match(r"\d+", m["n"]).group()
+        return (order.get(m["section"], len(order)), int(n), m["n"][len(n):], int(m["k"] or 0))
 
     merged["questions"] = sorted(questions.values(), key=place)
     return merged

@@ -68,12 +68,10 @@ def dropout_probabilities(code: str) -> tuple[float, ...]:
 def _recognise(q: FoundQuestion, nb: ParsedNotebook) -> dict:
     text = normalise(" ".join(q.lines))
     codes = [nb.cells[i].source for i in q.code_cells[:1]]
-    from auditor.assignment.question_inputs import propose  # the question's own inputs (question_inputs.py)
+    from auditor.assignment.question_inputs import recognise  # the question's own inputs
 
-    proposal = propose("\n".join(q.lines), codes[0] if codes else "")
-    if proposal is not None:  # a check that needs a key stays "answered" (manual): the claim is still read
-        return {"claim": proposal.claim, "check": None if proposal.needs_key else proposal.check,
-                "params": dict(proposal.params)}
+    if proposed := recognise(q, nb):
+        return proposed
     if "receptive field" in text:
         for code in codes:
             if "Sequential" in code and "Conv2d" in code:
