@@ -39,6 +39,7 @@ def test_a_snippet_whose_shape_is_asked():
     assert "print" not in p.params["snippet"]
     out = propose("What is the shape of the output?", "import torch\ntorch.zeros(2, 5).sum(0)")
     assert (out.check, out.params["snippet"].splitlines()[-1]) == ("output_shape", "torch.zeros(2, 5).sum(0)")
+    assert propose("What is the shape of df?", "import pandas as pd\ndf = pd.read_csv('a.csv')\ndf.shape") is None
 
 
 def test_listed_options_propose_a_choice_that_needs_a_key():

@@ -101,8 +101,8 @@ def _network(text: str, code: str) -> Proposal | None:
 
 
 def _shape(text: str, code: str) -> Proposal | None:
-    if not code or not _parses(code) or "shape" not in text.lower() and "dimensions" not in text.lower():
-        return None
+    if not code or "torch" not in code or not _parses(code) or not re.search(r"\b(?:shape|dimensions)\b", text, re.I):
+        return None  # the shape checks rebuild torch code only (a pandas frame's shape is not theirs)
     asked = re.search(r"\bshape\s+of\s+(?:the\s+)?(?:tensor\s+|variable\s+)?`?(?P<name>[A-Za-z_]\w*)`?", text)
     name = asked["name"] if asked and asked["name"].lower() not in {"the", "output", "result", "tensor", "it"} else None
     shown = re.search(r"\b([A-Za-z_]\w*)\.shape\b", code)
