@@ -75,3 +75,23 @@ def test_selections_read_as_labelled_and_no_false_pass():
             misread_fail.append((setname, qid))
     assert not false_pass and not misread_fail
     assert read_ok / len(items) >= 0.9, f"{read_ok}/{len(items)}"
+
+
+COURSE = next((p for p in (SHARED / "corpus" / "notebooks", Path("/work/shared/corpus/notebooks")) if p.is_dir()), None)
+
+
+@pytest.mark.skipif(COURSE is None, reason="../shared/corpus is not present")
+def test_spec_less_checks_agree_with_the_shipped_specs_on_the_course():
+    """Where a spec-less audit judges a question from its own inputs, it says what the spec'd audit says."""
+    from auditor.pipeline import audit
+
+    judged = 0
+    for path in sorted(COURSE.glob("*.ipynb")):
+        specless = audit(path, assignment="none", execute=False)
+        specd = {q.id: q for q in audit(path, assignment="auto", execute=False).questions}
+        for q in specless.questions:
+            if q.check == "answered":
+                continue
+            judged += 1
+            assert q.id in specd and (q.check, q.status) == (specd[q.id].check, specd[q.id].status), (path.name, q.id)
+    assert judged >= 20

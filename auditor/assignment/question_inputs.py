@@ -151,10 +151,13 @@ def propose(text: str, code: str = "") -> Proposal | None:
 def recognise(question, notebook) -> dict[str, Any]:
     """Hook for the spec-less builder: ``{"claim", "check", "params"}`` for a found question (its text
     lines and its first code cell), or ``{}``. A check that needs a key is left out (``check`` None:
-    the claim is read and shown, the question stays manual)."""
+    the claim is read and shown, the question stays manual); a shape asked of a question with
+    sub-statements is left to a spec (one sub-statement asks it, the whole answer would be read)."""
     code = notebook.cells[question.code_cells[0]].source if question.code_cells else ""
     proposal = propose("\n".join(question.lines) or question.text, code)
     if proposal is None:
         return {}
+    if proposal.claim == "shape" and getattr(question, "subs", None):
+        return {}  # the shape is asked by one of its sub-statements; the whole answer would misread it
     return {"claim": proposal.claim, "check": None if proposal.needs_key else proposal.check,
             "params": dict(proposal.params)}
