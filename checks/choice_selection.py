@@ -23,15 +23,11 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from auditor.claims.choice import ROMAN, label_style, norm_label, parse_option
+from auditor.claims.choice_options import label_style, norm_label, parse_option, sort_key as _sort_key
 from auditor.models import Answer, Claim, Outcome, QuestionSpec, Status
 
 SELECT = ("one", "many")
 PARTIAL = ("none", "proportional")
-
-
-def _sort_key(label: Any):
-    return (0, label, "") if isinstance(label, int) else (1, ROMAN.index(label) if label in ROMAN else 99, str(label))
 
 
 def _key_set(key: Any) -> list | None:

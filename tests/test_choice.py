@@ -1,7 +1,7 @@
 """The selection claim kind ("choice") and its check (choice_selection), on phrasings written here."""
 import pytest
 
-from auditor.claims.choice import options_from_text, parse_option
+from auditor.claims.choice_options import options_from_text, parse_option
 from auditor.claims.read import read_claim
 from auditor.judge.registry import get_check, run_check
 from auditor.models import Answer, QuestionSpec, Segment, Status, freeze
@@ -84,6 +84,13 @@ def test_per_option_verdict_list_uses_the_selected_wording():
     assert read(text, question([1, 2, 3, 4], selected_verdict="may change")).value == [2, 4]
     assert read(text, question([1, 2, 3, 4], selected_verdict="will not change")).value == [1, 3]
     assert read("a) true\nb) false\nc) True, since ...", question(["a", "b", "c"])).value == ["a", "c"]
+
+
+def test_a_verdict_list_without_the_selected_wording_is_review():
+    text = "1. will not change\n2. may change\n3. will not change\n4. may change"
+    for q in (question([1, 2, 3, 4]), question(key=[2, 4])):
+        claim = read(text, q)
+        assert not claim.readable and "selected_verdict" in claim.notes[0]
 
 
 def test_numbered_explanations_select_their_labels_unless_they_cover_every_option():

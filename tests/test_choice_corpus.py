@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from auditor.assignment.question_inputs import choice_inputs
-from auditor.claims.choice import label_style
+from auditor.claims.choice_options import label_style
 from auditor.claims.read import read_claim
 from auditor.judge.registry import get_check, run_check
 from auditor.models import Answer, QuestionSpec, Segment, Status, freeze

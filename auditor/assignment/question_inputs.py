@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from auditor.claims.choice import options_from_text
+from auditor.claims.choice_options import options_from_text
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Value: the sorted list of selected option labels - ints for numbered options (``
 lowercase strings for letters and roman numerals (``["a", "c"]``, ``["iii", "iv"]``); ``[]`` for
 "none" when the question has no "none of the above" option.
 
-The options come from the spec (``params.options``: labels such as ``[1, 2, 3]`` / ``["i", "ii"]``,
+The options come from the spec (labels and their kinds: auditor.claims.choice_options) (``params.options``: labels such as ``[1, 2, 3]`` / ``["i", "ii"]``,
 or labelled texts such as ``["1. Sigmoid", "2. ReLU"]``), else from the key's labels; a label that
 is not one of them is never read as a selection. What a careful reader does, in order:
 
@@ -29,104 +29,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
+from auditor.claims.choice_options import _STYLE_RE, Option, label_style, norm_label, parse_option, sort_key
 from auditor.models import Answer, Claim, QuestionSpec, Span
-
-ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
-_ROMAN_RE = r"(?:xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i)"
-_STYLE_RE = {"number": r"\d{1,2}", "roman": _ROMAN_RE, "letter": r"[a-z]"}
-
-
-@dataclass(frozen=True)
-class Option:
-    label: int | str
-    text: str = ""
-
-
-def label_style(labels: Iterable[Any]) -> str | None:
-    """"number", "roman" or "letter" for a set of labels; None when empty or mixed."""
-    styles = set()
-    labels = list(labels)
-    for lab in labels:
-        if isinstance(lab, bool):
-            return None
-        if isinstance(lab, int) or (isinstance(lab, str) and lab.strip().isdigit()):
-            styles.add("number")
-        elif isinstance(lab, str) and lab.strip().lower() in ROMAN and (
-                len(lab.strip()) > 1 or any(str(x).strip().lower() in ROMAN[1:] for x in labels)):
-            styles.add("roman")
-        elif isinstance(lab, str) and re.fullmatch(r"[a-zA-Z]", lab.strip()):
-            styles.add("letter")
-        else:
-            return None
-    return styles.pop() if len(styles) == 1 else None
-
-
-def norm_label(label: Any) -> int | str:
-    """1 / "1" -> 1; "(C)" / "c" -> "c"; "IV" -> "iv"."""
-    if isinstance(label, int) and not isinstance(label, bool):
-        return label
-    text = str(label).strip().strip("()[].").lower()
-    return int(text) if text.isdigit() else text
-
-
-_OPTION_LINE = re.compile(
-    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*(?:\((?P<p>\d{1,2}|[a-z]|" + _ROMAN_RE + r")\)|"
-    r"(?P<b>\d{1,2}|[a-z]|" + _ROMAN_RE + r")[.)])(?:\*\*|__)?\s+(?P<text>\S.*)$", re.I)
-
-
-def parse_option(entry: Any) -> Option:
-    """A ``params.options`` entry: a label (``1``, ``"c"``, ``"iii"``) or a labelled text ("1. Sigmoid")."""
-    if isinstance(entry, int) and not isinstance(entry, bool):
-        return Option(entry)
-    m = _OPTION_LINE.match(str(entry))
-    if m:
-        return Option(norm_label(m["p"] or m["b"]), _clean_option_text(m["text"]))
-    return Option(norm_label(entry))
-
-
-def _clean_option_text(text: str) -> str:
-    text = re.sub(r"(?:\\?_){3,}", "___", text)  # a blank to fill in stays visible
-    return re.sub(r"\s+", " ", re.sub(r"[*`$\\{}]|(?<!_)_(?!_)", "", text)).strip(" .:;")
-
-
-def options_from_text(text: str) -> tuple[Option, ...]:
-    """Options listed one per line in a question's text ("1. Sigmoid", "(ii) 4.9", "b) ..."):
-    the longest run of consecutive labels of one style that starts at 1 / a / i (two at least)."""
-    found: list[Option] = []
-    for line in text.splitlines():
-        m = _OPTION_LINE.match(line)
-        if not m:
-            continue
-        found.append(Option(norm_label(m["p"] or m["b"]), _clean_option_text(m["text"])))
-    for style, first in (("number", 1), ("roman", "i"), ("letter", "a")):
-        run = _consecutive(found, style, first)
-        if len(run) >= 2:
-            return tuple(run)
-    return ()
-
-
-def _consecutive(found: list[Option], style: str, first: Any) -> list[Option]:
-    def nxt(label):
-        if style == "number":
-            return label + 1
-        if style == "roman":
-            return ROMAN[ROMAN.index(label) + 1] if label in ROMAN[:-1] else None
-        return chr(ord(label) + 1)
-
-    best: list[Option] = []
-    for i, opt in enumerate(found):
-        if opt.label != first:
-            continue
-        run, want = [opt], nxt(first)
-        for later in found[i + 1:]:
-            if later.label == want:
-                run.append(later)
-                want = nxt(want)
-        best = max(best, run, key=len)
-    return best
-
 
 # --------------------------------------------------------------------------- reading
 
@@ -288,9 +194,22 @@ def _polarity(clause: str, selected_verdict: str | None) -> str | None:
     return None
 
 
+def _predicate_verdicts(items: list[tuple[Any, str]]) -> bool:
+    """Short heads sharing one predicate, some negated ("will not change" / "may change")."""
+    heads = [" ".join(re.split(r"[.;,:(—–]|\s-\s", text, maxsplit=1)[0].split()[:6]).lower() for _, text in items]
+    if any(len(h.split()) > 4 or not h for h in heads):
+        return False
+    words = [set(re.findall(r"[a-z]{3,}", h)) - {"not", "will", "may", "can", "does", "the", "and"} for h in heads]
+    negated = [bool(_NEG_WORD.search(h)) for h in heads]
+    return bool(set.intersection(*words)) and any(negated) and not all(negated)
+
+
 def _verdict_list(ctx: _Context, items: list[tuple[Any, str]], selected_verdict: str | None):
     wanted = "-" if selected_verdict and _NEG_WORD.search(selected_verdict) else "+"
     pol = [(lab, _polarity(text, selected_verdict)) for lab, text in items]
+    if all(p is None for _, p in pol) and _predicate_verdicts(items):
+        return None, ("a per-option verdict list (e.g. 'will change' / 'will not change'), but which verdict "
+                      "means selected is not known: the spec's selected_verdict says it")
     if all(p is None for _, p in pol):
         labels = [lab for lab, _ in items]
         if ctx.labels and set(labels) >= ctx.labels:
@@ -328,7 +247,7 @@ def _named(ctx: _Context, text: str):
             return None
         if not joined:
             return None
-        return sorted(set(picked), key=_sort_key), sentence.strip()
+        return sorted(set(picked), key=sort_key), sentence.strip()
     return None
 
 
@@ -340,10 +259,6 @@ def _blank_filled(ctx: _Context, line: str):
     if any(o.text and o.text.strip() == line.strip() for o in ctx.options):
         return None
     return [blanks[0].label], line.strip()
-
-
-def _sort_key(label):
-    return (0, label, "") if isinstance(label, int) else (1, ROMAN.index(label) if label in ROMAN else 99, label)
 
 
 def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
@@ -370,7 +285,7 @@ def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
                 got = _leading_list(ctx, ln.split(":", 1)[1])  # "<placeholder or words>: (ii)"
             if got is not None:
                 value, negated, quote, used_or = got
-                how = "labels listed" + (f", {sorted(negated, key=_sort_key)} excluded" if negated else "")
+                how = "labels listed" + (f", {sorted(negated, key=sort_key)} excluded" if negated else "")
                 if used_or and len(value) > 1:
                     hedge = hedge or re.search(r"\bor\b", quote, re.I)
                 break
@@ -382,7 +297,7 @@ def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
     if value is None:
         why = f"the answer hedges ({hedge.group(0).strip()!r}) and" if hedge else ""
         return Claim("choice", readable=False, notes=(f"{why} no option selection could be read".strip(),))
-    value = sorted(set(value), key=_sort_key)
+    value = sorted(set(value), key=sort_key)
     extra: dict[str, Any] = {"how": how}
     if hedge:
         extra["hedged"] = f"the answer hedges ({hedge.group(0).strip()!r})"
