@@ -4,9 +4,9 @@ Value: the sorted list of selected option labels - ints for numbered options (``
 lowercase strings for letters and roman numerals (``["a", "c"]``, ``["iii", "iv"]``); ``[]`` for
 "none" when the question has no "none of the above" option.
 
-The options come from the spec (labels and their kinds: auditor.claims.choice_options) (``params.options``: labels such as ``[1, 2, 3]`` / ``["i", "ii"]``,
+The options come from the spec (``params.options``: labels such as ``[1, 2, 3]`` / ``["i", "ii"]``,
 or labelled texts such as ``["1. Sigmoid", "2. ReLU"]``), else from the key's labels; a label that
-is not one of them is never read as a selection. What a careful reader does, in order:
+is not one of them is never read as a selection (label kinds: auditor.claims.choice_options). What a careful reader does, in order:
 
 1. Keep the part that states the selection: the text before an "Explanation:" / "Reason:" marker
    (when something stands before it), with markup and LaTeX colour markers removed.
