@@ -73,7 +73,7 @@ def test_spec_less_audit_judges_a_question_that_carries_its_inputs(tmp_path):
     assert (q.check, q.status, q.claimed) == ("dropout_composition", Status.PASS, 0.28)
     picked = by_id["regularisation/2"]
     assert picked.status == Status.MANUAL                      # the truth needs a key: a human decides
-    assert picked.claimed in (["a", "c"], None)                # read when the options were found
+    assert picked.claimed == ["a", "c"]                        # read and shown, not judged
     assert by_id["regularisation/3"].status == Status.MANUAL
     wrong = write_nb(tmp_path / "quiz2.ipynb", [
         "# Weekly quiz", "## Regularisation",

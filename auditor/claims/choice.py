@@ -17,7 +17,8 @@ is not one of them is never read as a selection (label kinds: auditor.claims.cho
 3. Lines that each start with a label (``1. will not change`` ... ``4. may change``): a per-option
    verdict list. Which verdict means "selected" comes from ``params.selected_verdict`` (the
    question's own wording, e.g. "may change"; a negated wording selects the negated lines), else
-   a positive verdict (true / yes / correct / a statement without negation) selects. A numbered
+   "true" / "yes" / "correct" selects; verdicts in the question's own terms ("will not change")
+   without ``selected_verdict`` are review (which one means selected is not known). A numbered
    list of explanations without verdicts selects its labels, unless it walks through every option.
 4. Option texts named in the first sentence that names any ("Sigmoid and ReLU have this
    problem"), joined by "and" / "," / "&": those options (a name followed by a negation is left out).
