@@ -122,7 +122,7 @@ def validate_spec(spec: AssignmentSpec) -> None:
         missing = missing_spec_params(loaded, q.params)
         if missing:
             problems.append(f"{q.id}: check {name} needs parameter(s) {', '.join(missing)} ({loaded.signature})")
-        unknown = unknown_spec_params(loaded, q.params)
+        unknown = unknown_spec_params(loaded, q.params) if q.check else ()  # no check: params serve the reader
         if unknown:
             problems.append(f"{q.id}: check {name} takes no parameter(s) {', '.join(unknown)} ({loaded.signature})")
         if q.demonstration and q.demonstration not in demonstration_names():

@@ -191,7 +191,20 @@ def test_schema_errors_are_one_line_naming_file_key_and_type(body, words):
 def test_a_todo_key_is_no_key():
     spec = parse_spec(BASE.replace("key = [1, 3]", 'key = "TODO"'), "x.toml")
     q = spec.question("part-one/2")
-    assert q.key is None and "no key yet" in q.reason and q.check == "choice_selection"
+    assert q.key is None and q.check is None and "no key yet" in q.reason and "choice_selection" in q.reason
+    assert q.params["options"] == (1, 2, 3)    # the reader still knows the options
+
+
+def test_a_todo_choice_is_read_and_graded_by_hand(tmp_path):
+    from auditor.pipeline import audit, validate_spec
+    from tests.notebook_factory import write_nb
+
+    spec = parse_spec(BASE.replace("key = [1, 3]", 'key = "TODO"'), str(tmp_path / "x.toml"))
+    validate_spec(spec)   # params of a question without a check serve its claim reader: no error
+    nb = write_nb(tmp_path / "s.ipynb", ["## Part one", "1. first question", "**Answer:** fine",
+                                         "2. second question: which apply?", "**Answer:** 1 and 3"])
+    q = {r.id: r for r in audit(nb, assignment=spec, execute=False).questions}["part-one/2"]
+    assert (q.status.value, q.claimed) == ("manual", [1, 3])
 
 
 def test_ids_may_carry_the_notebooks_own_numbering(tmp_path):

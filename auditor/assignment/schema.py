@@ -78,7 +78,7 @@ FIELDS: Mapping[str, tuple[tuple[str, Type, str], ...]] = {
         ("claim", CLAIM, "what to read from the answer (claim kinds below)"),
         ("check", STRING, "entry-point name of the check (default: answered)"),
         ("params", TABLE, "the check's parameters (facts of the question)"),
-        ("key", ANY, "the instructor's answer; \"TODO\" means not filled in yet (review)"),
+        ("key", ANY, "the instructor's answer; \"TODO\": not filled in yet (read, graded by hand)"),
         ("contested", BOOL, "a disagreement with the key goes to review, never fail"),
         ("reason", STRING, "why the key is what it is (shown in reports)"),
         ("demonstration", STRING, "name of a computed demonstration backing the key"),

@@ -60,11 +60,13 @@ def _question(path: str, raw: dict[str, Any], sections: set[str]) -> QuestionSpe
     if isinstance(phrases, str):
         phrases = [phrases]
     key = raw.get("key")
-    reason = str(raw.get("reason", ""))
+    reason, check = str(raw.get("reason", "")), raw.get("check")
     if isinstance(key, str) and key.strip().upper() == TODO:
-        # a draft's key the instructor has not filled in yet: the claim is read and shown, never judged
-        key = None
-        reason = reason or f'no key yet (key = "{TODO}" in the spec)'
+        # a draft's key the instructor has not filled in yet: the claim is read (params such as a choice's
+        # options still serve the reader) and shown; the question is graded by hand, never failed
+        key, check = None, None
+        named = f", check {raw['check']}" if raw.get("check") else ""
+        reason = reason or f'no key yet (key = "{TODO}" in the spec{named})'
     key = freeze(key)
     k = int(m["k"]) if m["k"] else None
     return QuestionSpec(
@@ -74,7 +76,7 @@ def _question(path: str, raw: dict[str, Any], sections: set[str]) -> QuestionSpe
         sub=k,
         phrases=tuple(str(p) for p in phrases),
         claim=claim,
-        check=raw.get("check"),
+        check=check,
         params=freeze(raw.get("params", {})),
         key=key,
         contested=bool(raw.get("contested", False)),
