@@ -56,6 +56,12 @@ def read(text, q):
     ("Write your answer in this cell: (iii)", ROM, ["iii"]),        # a kept placeholder, then the selection
     ("37%", ["(i) is equal to ____", "(ii) cannot be found"], ["i"]),  # the option with a blank, filled in
     ("cannot be found", ["(i) is equal to ____", "(ii) cannot be found"], ["ii"]),
+    ("1. True 2. False 3. True 4. False", [1, 2, 3, 4], [1, 3]),      # verdicts on one line
+    ("1 is true, 2 is false, 3 is true", [1, 2, 3, 4], [1, 3]),
+    ("a) correct b) wrong c) correct", LET, ["a", "c"]),
+    ("The correct answers are 2 and 4.", [1, 2, 3, 4], [2, 4]),
+    ("Both (i) and (iii)", ROM, ["i", "iii"]),
+    ("3 is false", NUM4, None),                                       # says what is NOT selected only
 ])
 def test_selections_as_written(text, options, value):
     claim = read(text, question(options))

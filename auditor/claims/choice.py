@@ -41,12 +41,12 @@ _EXPLANATION = re.compile(r"^[\W_]*(?:your\s+|my\s+)?(?:explanation|reason(?:ing
 _ANSWER = re.compile(r"(?im)^[\W_]*(?:your\s+|my\s+|final\s+)?(?:answer|ans)\s*[:：]+")
 _MARKUP = re.compile(r"\\color\s*\{[^}]*\}|\\text(?:it|bf|rm)?\b|\\newline|\\\\|[{}$*_`~>]|<[^>]+>")
 _LEAD = re.compile(
-    r"^[\s\-•+:：]*(?:(?:my|the|our|final|correct)\s+)?(?:answers?|ans|choices?|selections?|options?|picks?)?\s*(?:is|are|=)?"
+    r"^[\s\-•+:：]*(?:(?:my|the|our|final|correct)\s+){0,2}(?:answers?|ans|choices?|selections?|options?|picks?)?\s*(?:is|are|=)?"
     r"\s*[:：]*\s*(?:(?:i|we)\s+(?:would\s+)?(?:choose|chose|pick|picked|select|selected|say)\s*[:：]?\s*|"
-    r"(?:choose|chose|pick|select(?:ed)?)\s*[:：]?\s*)?(?:only\s+|either\s+)?(?:options?\s+)?", re.I)
+    r"(?:choose|chose|pick|select(?:ed)?)\s*[:：]?\s*)?(?:only\s+|either\s+|both\s+)?(?:options?\s+)?", re.I)
 _HEDGE = re.compile(r"\b(?:not\s+(?:sure|certain)|unsure|maybe|perhaps|possibly|probably|i\s+guess|no\s+idea|"
                     r"(?:don'?t|do\s+not)\s+know)\b|\beither\b.*\bor\b", re.I)
-_NEG_AFTER = re.compile(r"^\s*(?:is|are|does|do|will|would|should)\s*(?:not|n't|never)\b|^\s*(?:isn't|aren't|doesn't|don't|won't)\b|^\s*[不没非]", re.I)
+_NEG_AFTER = re.compile(r"^\s*(?:is|are|does|do|will|would|should)\s*(?:not|n't|never)\b|^\s*(?:is|are)\s+(?:false|incorrect|wrong)\b|^\s*(?:isn't|aren't|doesn't|don't|won't)\b|^\s*[不没非]", re.I)
 _NEG_WORD = re.compile(r"\b(?:not|never|no|false|incorrect|wrong|cannot|none)\b|n't\b", re.I)
 _POS_WORD = re.compile(r"\b(?:true|correct|right|yes)\b", re.I)
 _SEP = re.compile(r"\s*(?:,|;|&|\+|/|、|和|以及|及|\band\b|\bor\b|\s)\s*", re.I)
@@ -180,6 +180,23 @@ def _label_lines(ctx: _Context, lines: list[str]) -> list[tuple[Any, str]]:
     return out
 
 
+_VERDICT_AHEAD = re.compile(r"\s*(?:[.):=\-–]\s*|(?:is|are)\s+)?(?:not\s+)?(?:true|false|yes|no|correct|incorrect|wrong|right)\b"
+                            r"(?!\.\s*\d|\d)", re.I)  # "No.2" is a label, not a verdict
+
+
+def _inline_items(ctx: _Context, line: str) -> list[tuple[Any, str]]:
+    """"1. True 2. False 3. True" / "1 is true, 2 is false" on one line: one item per labelled verdict."""
+    starts = []
+    for m in ctx.token().finditer(line):
+        if (m.start() == 0 or not line[m.start() - 1].isalnum()) and _VERDICT_AHEAD.match(line, m.end()) \
+                and _known(ctx, norm_label(m["lab"])):
+            starts.append(m)
+    if len(starts) < 2:
+        return []
+    bounds = [m.start() for m in starts[1:]] + [len(line)]
+    return [(norm_label(m["lab"]), line[m.end():end].strip(" ,;:-–")) for m, end in zip(starts, bounds)]
+
+
 def _polarity(clause: str, selected_verdict: str | None) -> str | None:
     head = re.split(r"[.;,:(—–]|\s-\s", clause, maxsplit=1)[0]
     head = " ".join(head.split()[:6])
@@ -274,6 +291,8 @@ def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
     hedge = _HEDGE.search(text)
     value, how, quote = None, "", ""
     items = _label_lines(ctx, lines)
+    if len(items) < 2 and lines:
+        items = _inline_items(ctx, lines[0]) or items
     if len(items) >= 2:
         value, how = _verdict_list(ctx, items, selected_verdict)
         quote = "\n".join(lines[:4])
