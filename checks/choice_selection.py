@@ -9,12 +9,14 @@ Method: the claim stage reads the selected labels (auditor.claims.choice, restri
 selected) and the extra ones (selected, not in the key). ``select = "one"``: more than one
 selected option is a fail (the question asks for one). ``partial_credit = "proportional"``: a
 selection that is not exactly the key earns max(0, (right - extra) / len(key)) of the points
-(status fail, ``details["credit"]``); ``"none"`` (default): all or nothing.
+(status fail, ``details["credit"]``); ``"none"`` (default): all or nothing. ``options`` and
+``selected_verdict`` (the question's wording for "selected", e.g. "may change") serve the reader;
+the check also refuses a key that names labels outside ``options`` (a spec error).
 
 Tolerance: none - the sets must be equal.
 
 Status: equal -> pass; different -> fail (review when the key is contested); hedged or unreadable
-selection -> review; no key (or ``key = "TODO"``) -> review; no answer -> unanswered.
+selection -> review; no key -> review (a spec's ``key = "TODO"`` never reaches the check: manual); no answer -> unanswered.
 
 Common mistakes: picking every plausible option in a select-all question (extra options), a
 single option where several apply (missing options).
