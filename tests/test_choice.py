@@ -62,6 +62,10 @@ def read(text, q):
     ("The correct answers are 2 and 4.", [1, 2, 3, 4], [2, 4]),
     ("Both (i) and (iii)", ROM, ["i", "iii"]),
     ("3 is false", NUM4, None),                                       # says what is NOT selected only
+    ("1, 3\n1. more data helps\n2. more units add capacity\n3. decay helps", NUM4, [1, 3]),  # list, then reasons
+    ("1.2. both add capacity", NUM4, None),                          # a dotted number is not two labels
+    ("3.\n1. adds data\n2. adds capacity", NUM4, [3]),
+    ("1.\n3.", NUM4, [1, 3]),                                       # bare labels, one per line
 ])
 def test_selections_as_written(text, options, value):
     claim = read(text, question(options))

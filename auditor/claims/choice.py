@@ -64,7 +64,7 @@ class _Context:
         """One label as written: ``3``, ``(c)``, ``[iii]``, ``No.2``, ``#2``, ``option 2``, ``iv.``."""
         return re.compile(
             r"(?:no\.?\s*|#|option\s+|choice\s+)?(?P<open>[(\[])?(?P<lab>" + _STYLE_RE[self.style] + r")(?P<close>[)\]])?"
-            r"(?![\w])(?:\.(?!\d))?", re.I)
+            r"(?![\w]|\.\d)(?:\.(?!\d))?", re.I)  # "1.2." is a dotted number, not labels
 
 
 def _context(question: QuestionSpec) -> _Context | None:
@@ -197,6 +197,11 @@ def _inline_items(ctx: _Context, line: str) -> list[tuple[Any, str]]:
     return [(norm_label(m["lab"]), line[m.end():end].strip(" ,;:-–")) for m, end in zip(starts, bounds)]
 
 
+def _pure_list(line: str, matched: str) -> bool:
+    """Nothing but the label list on the line (punctuation aside)."""
+    return not re.search(r"\w", line[len(matched):])
+
+
 def _polarity(clause: str, selected_verdict: str | None) -> str | None:
     head = re.split(r"[.;,:(—–]|\s-\s", clause, maxsplit=1)[0]
     head = " ".join(head.split()[:6])
@@ -291,6 +296,9 @@ def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
     hedge = _HEDGE.search(text)
     value, how, quote = None, "", ""
     items = _label_lines(ctx, lines)
+    first = _leading_list(ctx, lines[0]) if lines else None
+    if first is not None and len(items) >= 2 and _pure_list(lines[0], first[2]) and any(t for _, t in items[1:]):
+        items = []  # "1, 3" above "1. ... 2. ... 3. ...": the list is the selection, the rest explains it
     if len(items) < 2 and lines:
         items = _inline_items(ctx, lines[0]) or items
     if len(items) >= 2:
