@@ -139,3 +139,17 @@ def test_a_verdict_list_is_mapped_through_the_questions_own_wording():
     answer = "1. will not change\n2. may change, since ...\n3. will not change\n4. may change"
     assert selection("Which of these will change when one value is doubled?" + listed, answer) == [2, 4]
     assert selection("Which of these will not change when one value is doubled?" + listed, answer) == [1, 3]
+
+
+def test_partial_credit_scales_the_points_end_to_end(tmp_path):
+    from auditor.assignment.spec import parse_spec
+
+    spec = parse_spec(SPEC.replace('options = [1, 2, 3, 4]', 'options = [1, 2, 3, 4]\npartial_credit = "proportional"')
+                      .replace('key = [1, 3]', 'key = [1, 3]\npoints = 2'), str(tmp_path / "hw1.toml"))
+    nb = write_nb(tmp_path / "sub.ipynb", [
+        "# Widget theory homework", "## Basics",
+        "1. Which widgets are round? Select all that apply.\n\n   1. discs\n\n   2. cubes\n\n   3. rings\n\n   4. rods",
+        "**Answer:** only 1",
+    ])
+    q = audit(nb, assignment=spec, execute=False).questions[0]
+    assert (q.status, q.points, q.max_points) == (Status.FAIL, 1.0, 2.0) and "missing [3]" in q.message
