@@ -66,6 +66,14 @@ def read(text, q):
     ("1.2. both add capacity", NUM4, None),                          # a dotted number is not two labels
     ("3.\n1. adds data\n2. adds capacity", NUM4, [3]),
     ("1.\n3.", NUM4, [1, 3]),                                       # bare labels, one per line
+    ("I think (iii).", ROM, ["iii"]),
+    ("Ans. 3", NUM4, [3]),
+    ("2 & 4 are correct, 1 is wrong", [1, 2, 3, 4], [2, 4]),
+    ("1-3", [1, 2, 3, 4], [1, 2, 3]),
+    ("(a) to (c)", LET, ["a", "b", "c"]),
+    ("2-layer nets are enough", NUM4, None),                        # a compound word, not a label
+    ("[x] 1\n[ ] 2\n[x] 3", [1, 2, 3], [1, 3]),                      # ticked boxes
+    ("- [x] Tanh\n- [ ] Softplus\n- [x] Hard tanh", NUM3, [1, 3]),
 ])
 def test_selections_as_written(text, options, value):
     claim = read(text, question(options))
@@ -113,7 +121,7 @@ def test_negation_after_a_name_excludes_it():
     assert read("Tanh and Hard tanh saturate, Softplus does not.", question(NUM3)).value == [1, 3]
 
 
-@pytest.mark.parametrize("text", ["not sure, maybe 1 and 3", "either 1 or 3", "1 or 3?"])
+@pytest.mark.parametrize("text", ["not sure, maybe 1 and 3", "either 1 or 3", "1 or 3?", "1 and 3?"])
 def test_hedges_go_to_review_with_the_reason(text):
     q = question(NUM4, key=[1, 3])
     claim = read(text, q)

@@ -42,7 +42,8 @@ _ANSWER = re.compile(r"(?im)^[\W_]*(?:your\s+|my\s+|final\s+)?(?:answer|ans)\s*[
 _MARKUP = re.compile(r"\\color\s*\{[^}]*\}|\\text(?:it|bf|rm)?\b|\\newline|\\\\|[{}$*_`~>]|<[^>]+>")
 _LEAD = re.compile(
     r"^[\s\-•+:：]*(?:(?:my|the|our|final|correct)\s+){0,2}(?:answers?|ans|choices?|selections?|options?|picks?)?\s*(?:is|are|=)?"
-    r"\s*[:：]*\s*(?:(?:i|we)\s+(?:would\s+)?(?:choose|chose|pick|picked|select|selected|say)\s*[:：]?\s*|"
+    r"\s*[:：.\-–]*\s*(?:(?:i|we)(?:'d|\s+would)?\s+(?:choose|chose|pick|picked|select|selected|say|think|believe)"
+    r"(?:\s+(?:it'?s|it\s+is|that))?\s*[:：]?\s*|"
     r"(?:choose|chose|pick|select(?:ed)?)\s*[:：]?\s*)?(?:only\s+|either\s+|both\s+)?(?:options?\s+)?", re.I)
 _HEDGE = re.compile(r"\b(?:not\s+(?:sure|certain)|unsure|maybe|perhaps|possibly|probably|i\s+guess|no\s+idea|"
                     r"(?:don'?t|do\s+not)\s+know)\b|\beither\b.*\bor\b", re.I)
@@ -64,7 +65,7 @@ class _Context:
         """One label as written: ``3``, ``(c)``, ``[iii]``, ``No.2``, ``#2``, ``option 2``, ``iv.``."""
         return re.compile(
             r"(?:no\.?\s*|#|option\s+|choice\s+)?(?P<open>[(\[])?(?P<lab>" + _STYLE_RE[self.style] + r")(?P<close>[)\]])?"
-            r"(?![\w]|\.\d)(?:\.(?!\d))?", re.I)  # "1.2." is a dotted number, not labels
+            r"(?![\w]|\.\d|-[^\W\d])(?:\.(?!\d))?", re.I)  # "1.2." / "2-layer": a number, not labels
 
 
 def _context(question: QuestionSpec) -> _Context | None:
@@ -151,6 +152,12 @@ def _leading_list(ctx: _Context, line: str) -> tuple[list, set, str, bool] | Non
             break
         (negated.add if neg_next else labels.append)(lab)
         end = m.end()
+        rng = re.compile(r"\s*(?:-|–|to)\s*", re.I).match(line, end)
+        upto = token.match(line, rng.end()) if rng else None
+        span = _range(ctx, lab, norm_label(upto["lab"])) if upto else None
+        if span:  # "1-3", "(a) to (c)"
+            (negated.update if neg_next else labels.extend)(span[1:])
+            end = upto.end()
     if not labels:
         return None
     after = line[end:]
@@ -159,12 +166,20 @@ def _leading_list(ctx: _Context, line: str) -> tuple[list, set, str, bool] | Non
     return [lab for lab in labels if lab not in negated], negated, line[:end], used_or
 
 
+def _range(ctx: _Context, first, last) -> list | None:
+    """The labels from ``first`` to ``last`` in the options' order (numbers: numerically)."""
+    order = [o.label for o in ctx.options] or (list(range(1, 100)) if ctx.style == "number" else [])
+    if first not in order or last not in order or order.index(last) <= order.index(first):
+        return None
+    return order[order.index(first):order.index(last) + 1]
+
+
 def _plausible(ctx: _Context, line: str, m: re.Match) -> bool:
     """A bare one-letter label ("a", "i") must stand as a label, not as a word."""
     if ctx.style == "number" or m["open"] or m["close"] or len(m["lab"]) > 1:
         return True
     after = line[m.end():]
-    return bool(re.match(r"\s*(?:$|[.,;:&/)]|(?:and|or|&)\s|(?:is|are)\s)", after, re.I)) or m.group(0).endswith(".")
+    return bool(re.match(r"\s*(?:$|[.,;:&/)?!]|(?:and|or|&)\s|(?:is|are)\s)", after, re.I)) or m.group(0).endswith(".")
 
 
 def _label_lines(ctx: _Context, lines: list[str]) -> list[tuple[Any, str]]:
@@ -184,8 +199,55 @@ _VERDICT_AHEAD = re.compile(r"\s*(?:[.):=\-–]\s*|(?:is|are)\s+)?(?:not\s+)?(?:
                             r"(?!\.\s*\d|\d)", re.I)  # "No.2" is a label, not a verdict
 
 
+_CLAUSE_VERDICT = re.compile(r"\b(?:is|are)\s+(?P<v>(?:not\s+)?(?:true|false|correct|incorrect|wrong|right))\b", re.I)
+
+
+def _verdict_clauses(ctx: _Context, line: str) -> list[tuple[Any, str]]:
+    """"2 and 4 are correct, 1 is wrong": every label of a clause takes the clause's verdict."""
+    verdicts = list(_CLAUSE_VERDICT.finditer(line))
+    if len(verdicts) < 2:
+        return []
+    out, start = [], 0
+    for v in verdicts:
+        chunk = re.sub(r"^[\s,;.]*(?:and|but|while|whereas)?\s*", "", line[start:v.start()], flags=re.I)
+        got = _leading_list(ctx, chunk)
+        if got is None or not _pure_list(chunk, got[2]):
+            return []
+        out += [(lab, v["v"]) for lab in got[0]]
+        start = v.end()
+    return out
+
+
+_CHECKED = r"\[[xX✓✔]\]|☑|☒|✅|✔|✓"
+_BOX = re.compile(rf"(?P<mark>{_CHECKED}|\[\s\]|☐)")
+
+
+def _checkboxes(ctx: _Context, text: str) -> list | None:
+    """Ticked boxes ("- [x] 1. Sigmoid", "☑ 2"): the options on ticked lines; None without ticks."""
+    marks = list(_BOX.finditer(text))
+    if not any(re.fullmatch(_CHECKED, m["mark"]) for m in marks):
+        return None
+    picked, token = [], ctx.token()
+    for i, m in enumerate(marks):
+        if not re.fullmatch(_CHECKED, m["mark"]):
+            continue
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        part = text[m.end():end].split("\n")[0].strip(" -*:")
+        t = token.match(part)
+        if t and _known(ctx, norm_label(t["lab"])):
+            picked.append(norm_label(t["lab"]))
+            continue
+        named = [o.label for o in ctx.options if o.text and part.lower().startswith(o.text.lower())]
+        if len(named) != 1:
+            return None  # a ticked box whose option cannot be told: review
+        picked.append(named[0])
+    return picked
+
+
 def _inline_items(ctx: _Context, line: str) -> list[tuple[Any, str]]:
     """"1. True 2. False 3. True" / "1 is true, 2 is false" on one line: one item per labelled verdict."""
+    if clauses := _verdict_clauses(ctx, line):
+        return clauses
     starts = []
     for m in ctx.token().finditer(line):
         if (m.start() == 0 or not line[m.start() - 1].isalnum()) and _VERDICT_AHEAD.match(line, m.end()) \
@@ -295,6 +357,12 @@ def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
     lines = [ln for ln in text.splitlines() if ln.strip()]
     hedge = _HEDGE.search(text)
     value, how, quote = None, "", ""
+    ticked = _checkboxes(ctx, text)
+    if ticked is not None:
+        if not ticked:
+            return Claim("choice", readable=False, notes=("ticked boxes whose options cannot be told",))
+        return Claim("choice", value=sorted(set(ticked), key=sort_key), span=Span(cell, "\n".join(lines[:4])),
+                     notes=("selection read from ticked boxes",), extra={"how": "selection read from ticked boxes"})
     items = _label_lines(ctx, lines)
     first = _leading_list(ctx, lines[0]) if lines else None
     if first is not None and len(items) >= 2 and _pure_list(lines[0], first[2]) and any(t for _, t in items[1:]):
@@ -316,6 +384,7 @@ def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
                 how = "labels listed" + (f", {sorted(negated, key=sort_key)} excluded" if negated else "")
                 if used_or and len(value) > 1:
                     hedge = hedge or re.search(r"\bor\b", quote, re.I)
+                hedge = hedge or re.match(r"\s*\?", ln[len(quote):])  # "c and d?": asked, not stated
                 break
         if value is None:
             named = _named(ctx, text) or (_blank_filled(ctx, lines[0]) if lines else None)
