@@ -37,6 +37,7 @@ ENV_VAR = "AUDITOR_SPECS"
 _ID = re.compile(r"^(?P<section>[a-z0-9]+(?:-[a-z0-9]+)*)/(?P<n>\d+[a-z0-9]*(?:-[a-z0-9]+)*)(?:\.(?P<k>\d+))?$")
 CLAIM_KINDS = {None, *_KINDS}
 TODO = "TODO"
+KEY_TODO = TODO  # the name the discover branch uses
 
 __all__ = ["SpecError", "parse_spec", "load_spec", "shipped_specs", "spec_from_argument", "spec_dirs_from_env",
            "search_dirs", "slugify", "spec_bytes", "SPECS_DIR", "ENV_VAR"]
