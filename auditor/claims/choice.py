@@ -1,32 +1,31 @@
 """Read an option selection (single choice or select-all-that-apply) from one answer.
 
-Value: the sorted list of selected option labels - ints for numbered options (``[1, 3]``),
-lowercase strings for letters and roman numerals (``["a", "c"]``, ``["iii", "iv"]``); ``[]`` for
-"none" when the question has no "none of the above" option.
+Value: the sorted selected labels - ints for numbered options (``[1, 3]``), lowercase strings for
+letters and roman numerals (``["a", "c"]``, ``["iii", "iv"]``); ``[]`` for "none" when no option
+says "none of the above". The options come from ``params.options`` (labels, or labelled texts
+such as ``"1. Sigmoid"``), else from the key's labels; no other label is read as a selection
+(label kinds: auditor.claims.choice_options). What a careful reader does, in order:
 
-The options come from the spec (``params.options``: labels such as ``[1, 2, 3]`` / ``["i", "ii"]``,
-or labelled texts such as ``["1. Sigmoid", "2. ReLU"]``), else from the key's labels; a label that
-is not one of them is never read as a selection (label kinds: auditor.claims.choice_options). What a careful reader does, in order:
+1. Keep the part that states the selection: after the last "Answer:" marker, before an
+   "Explanation:" / "Reason:" marker, markup and LaTeX colour markers removed.
+2. Ticked boxes (``- [x] 1``, ``☑ Sigmoid``): the ticked options.
+3. Per-option verdicts - lines starting with a label (``1. will not change`` ... ``4. may change``)
+   or clauses on one line (``1. True 2. False``, ``2 and 4 are correct, 1 is wrong``). Which verdict
+   means "selected" is ``params.selected_verdict`` (the question's wording; a negated one selects
+   the negated lines), else "true" / "yes" / "correct"; verdicts in the question's own terms
+   without ``selected_verdict`` are review. Numbered explanations without verdicts select their
+   labels, unless they walk through every option or a label list alone stands above them.
+4. A label list where a line starts (after "Answer:", "I choose", "only", ...): ``1, 3``,
+   ``No.1 No.2``, ``- 1, 2``, ``(a) and (c)``, ``ii, iv``, ``(iii)(iv)``, ``[2 3]``, ``1-3``,
+   ``2 and 4 are true``; "not 3" / "except 3" remove 3; "all of the above" / "none" map to the
+   option that says so, else to all options / no option.
+5. Option texts named in the first sentence that names any, joined by "and" / "," / "&"
+   ("Sigmoid and ReLU have this problem"; a name followed by a negation is left out), or the one
+   option with a blank, filled in ("56%" for "(i) is equal to ___").
 
-1. Keep the part that states the selection: the text before an "Explanation:" / "Reason:" marker
-   (when something stands before it), with markup and LaTeX colour markers removed.
-2. A list of labels where a line starts (after "Answer:", "my answer", "I choose", "only", ...):
-   ``1, 3``, ``No.1 No.2``, ``- 1, 2``, ``(a) and (c)``, ``ii, iv``, ``(iii)(iv)``, ``[2 3]``,
-   ``2 and 4 are true``; "not 3" / "except 3" / "3 is not" remove 3; "all of the above" and "none"
-   map to the option that says so, else to all options / no option.
-3. Lines that each start with a label (``1. will not change`` ... ``4. may change``): a per-option
-   verdict list. Which verdict means "selected" comes from ``params.selected_verdict`` (the
-   question's own wording, e.g. "may change"; a negated wording selects the negated lines), else
-   "true" / "yes" / "correct" selects; verdicts in the question's own terms ("will not change")
-   without ``selected_verdict`` are review (which one means selected is not known). A numbered
-   list of explanations without verdicts selects its labels, unless it walks through every option.
-4. Option texts named in the first sentence that names any ("Sigmoid and ReLU have this
-   problem"), joined by "and" / "," / "&": those options (a name followed by a negation is left out).
-
-Hedges ("not sure", "maybe", "either 1 or 3") give the reading with ``extra["hedged"]`` set, so
-the check says review with the reason. Nothing readable: ``readable=False`` (review, never a guess).
-"""
-from __future__ import annotations
+Hedges ("not sure", "maybe", "either 1 or 3", "1 and 3?") give the reading with
+``extra["hedged"]`` set: the check says review with the reason. Nothing readable: ``readable=False``.
+"""from __future__ import annotations
 
 import re
 from dataclasses import dataclass
