@@ -25,7 +25,8 @@ such as ``"1. Sigmoid"``), else from the key's labels; no other label is read as
 
 Hedges ("not sure", "maybe", "either 1 or 3", "1 and 3?") give the reading with
 ``extra["hedged"]`` set: the check says review with the reason. Nothing readable: ``readable=False``.
-"""from __future__ import annotations
+"""
+from __future__ import annotations
 
 import re
 from dataclasses import dataclass
