@@ -94,6 +94,8 @@ class Cell:
     outputs_text: str = ""          # text of stream / execute_result / display text/plain outputs
     saved_errors: tuple[SavedError, ...] = ()
     has_image_output: bool = False
+    # the grading conventions' cell metadata only (untrusted): ``nbgrader`` and ``tags``
+    metadata: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
 
 
 @dataclass(frozen=True)

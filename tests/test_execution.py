@@ -8,7 +8,8 @@ import pytest
 
 from auditor.execute.run import PIP_SKIPPED, CONDA_SKIPPED, execute_notebook, neutralise_installs
 from auditor.models import Cell, ExecStatus, ParsedNotebook, SavedError
-from auditor.execute.sandbox import SandboxPolicy, probe_unshare
+from auditor.execute.probes import probe_unshare
+from auditor.execute.sandbox import SandboxPolicy
 
 
 def _nb(*sources, saved=None, kernel="python3", path="sub.ipynb"):
@@ -79,8 +80,8 @@ def test_execute_records_errors_stale_outputs_skips_and_values(tmp_path):
 
 @pytest.mark.slow
 def test_unshare_network_namespace_talks_over_ipc():
-    if not probe_unshare()[0]:
-        pytest.skip("unshare --net not permitted here: " + probe_unshare()[1])
+    if not probe_unshare().ok:
+        pytest.skip("unshare --net not permitted here: " + probe_unshare().why)
     nb = _nb("import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=1)\n"
              "    net = 'open'\nexcept OSError:\n    net = 'closed'")
     r = execute_notebook(nb, fetch=["net"], timeout_cell=30, timeout_total=60,

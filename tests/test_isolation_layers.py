@@ -1,6 +1,7 @@
 """The isolation layers probe: what the table, the warning and --require-sandbox read."""
 from auditor.execute.isolation import LAYERS, degraded_warning, layers_from_facts, probe_layers
-from auditor.execute.sandbox import SandboxPolicy, probe_bwrap
+from auditor.execute.probes import probe_bwrap
+from auditor.execute.sandbox import SandboxPolicy
 
 
 FULL = {
@@ -40,5 +41,5 @@ def test_disabled_sandbox_is_all_degraded():
 
 def test_probe_on_this_machine_agrees_with_bwrap():
     layers = {layer.name: layer for layer in probe_layers()}
-    assert layers["filesystem"].active == probe_bwrap()[0]
+    assert layers["filesystem"].active == probe_bwrap().ok
     assert layers["rlimits"].active

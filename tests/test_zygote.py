@@ -18,6 +18,7 @@ import pytest
 from auditor.execute.run import execute_notebook
 from auditor.models import ExecStatus
 from auditor.execute.sandbox import SandboxPolicy
+from auditor.execute.view import tmp_binds
 from auditor.execute.zygote import SharedZygote, ZygoteUnavailable, get_zygote, wait_for_reaper, warm_unavailable
 from tests.test_execution import _nb
 
@@ -54,6 +55,7 @@ def test_two_warm_kernels_share_nothing_a_student_can_use():
     caller = _nb(_PROBE + "import time\ntime.sleep(1.5)\ntry:\n"
                  f"    socket.create_connection(('127.0.0.1', {port}), timeout=1)\n    reached = True\n"
                  "except OSError:\n    reached = False")
+    interpreter_dirs = {Path(k).relative_to("/tmp").parts[0] for k in tmp_binds(sys.executable, ())}
     with ThreadPoolExecutor(2) as pool:
         a, b = pool.map(lambda nb: execute_notebook(nb, fetch=["me", "reached"], warm=True,
                                                     timeout_cell=30, timeout_total=60),
@@ -63,7 +65,9 @@ def test_two_warm_kernels_share_nothing_a_student_can_use():
         assert r.isolation["kernel"].startswith("warm")
         me = r.values["me"]
         assert me["cap_eff"] == "0000000000000000" and me["no_new_privs"] == "1"
-        assert len(me["tmp"]) == 1 and me["tmp"][0].startswith("auditor-zygote-")
+        # /tmp holds this kernel's own directory, and the interpreter's when it lives under /tmp
+        zygote_dirs = [d for d in me["tmp"] if d.startswith("auditor-zygote-")]
+        assert len(zygote_dirs) == 1 and set(me["tmp"]) - set(zygote_dirs) == interpreter_dirs
         assert me["cwd"] == ("notebook.ipynb",)
         assert (me["pid"], me["ppid"]) == (2, 1) and me["pids"] == (1, 2)
     assert b.values["reached"] is False

@@ -6,6 +6,11 @@ recognises itself (a CNN and "receptive field"; two dropouts and "q"; "true or f
 whose output shape is asked; a code cell with TODOs whose gradients can be compared with
 autograd; a sigmoid MLP that "no longer trains"). Keys are left for the instructor, commented.
 The template's fingerprint is appended so the auditor can tell template text from answers.
+
+Questions found by a convention (``auditor.assignment.conventions``) keep the notebook's own
+numbering as ids (``inline/2``, ``q/2a``), their points, and the claim kind and check proposed
+from their wording (``auditor.assignment.proposals``); every checkable question gets a
+``key = "TODO"`` line, which the spec loader reads as "no key yet" (graded by hand, never failed).
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from auditor.models import ParsedNotebook
 from auditor.assignment.specless import dropout_probabilities
 from auditor.assignment.structure import FoundQuestion, FoundSection, distinctive_phrase, find_structure
 from auditor.assignment.fingerprint import fingerprint_notebook, template_table_toml
+from auditor.assignment.proposals import answer_pattern, propose_for_text
 
 
 @dataclass
@@ -31,6 +37,9 @@ class DraftQuestion:
     fetch: list[str] = field(default_factory=list)
     key_hint: str | None = None      # a comment for the instructor
     comment: str = ""
+    key_todo: str | None = None      # example key (TOML): a `key = "TODO"` line is written
+    points: float | None = None
+    answer_patterns: list[str] = field(default_factory=list)
 
 
 def _toml_str(value: str) -> str:
@@ -125,11 +134,41 @@ def _propose(q: FoundQuestion, nb: ParsedNotebook, qid: str) -> list[DraftQuesti
     return [top, *subs]
 
 
+def _propose_convention(q: FoundQuestion, nb: ParsedNotebook, qid: str) -> list[DraftQuestion]:
+    """A question found by convention: the code-recognising checks first, else the wording's."""
+    d = q.found
+    assert d is not None
+    top = _propose(q, nb, qid)[0]
+    top.phrase, top.points = d.phrase, d.points
+    subs: list[DraftQuestion] = []
+    wording = propose_for_text(d.text)
+    targets = [top]
+    if d.variables:
+        for k, var in enumerate(d.variables, 1):
+            subs.append(DraftQuestion(f"{qid}.{k}", var, answer_patterns=[answer_pattern(var)],
+                                      comment=f"the answer variable {var}"))
+        targets = subs if wording.claim == "verdict" else []
+    for t in [top, *subs]:
+        if t.check == "true_false":  # proposed from the code/wording recognisers above
+            t.key_todo, t.key_hint = '"true"', None
+    for t in targets:
+        if t.check is None and t.claim is None:
+            t.claim, t.check, t.params = wording.claim, wording.check, dict(wording.params)
+            t.comment = "; ".join(x for x in (t.comment, wording.comment) if x)
+            t.key_todo = wording.key_example
+            if t.check == "true_false":
+                t.key_hint = None
+    return [top, *subs]
+
+
 def draft_questions(nb: ParsedNotebook) -> tuple[list[FoundSection], list[DraftQuestion]]:
     sections = find_structure(nb)
     out: list[DraftQuestion] = []
     for sec in sections:
         for n, q in enumerate(sec.questions, 1):
+            if q.found is not None:
+                out.extend(_propose_convention(q, nb, f"{sec.slug}/{q.found.name}"))
+                continue
             if len(q.subs) == 1:  # one nested item continues the question: not a set of statements
                 q.subs = []
             out.extend(_propose(q, nb, f"{sec.slug}/{n}"))
@@ -161,6 +200,13 @@ def draft_spec(nb: ParsedNotebook, *, spec_id: str | None = None, title: str | N
             lines.append(f"check = {_toml_str(d.check)}")
         if d.key_hint:
             lines.append(f"# {d.key_hint}")
+        if d.key_todo:
+            lines.append('key = "TODO"   # the instructor\'s key, e.g. key = ' + d.key_todo
+                         + ' ("TODO": graded by hand until filled in)')
+        if d.points is not None:
+            lines.append(f"points = {_toml_value(float(d.points))}")
+        if d.answer_patterns:
+            lines.append(f"answer_patterns = [{', '.join(_toml_str(p) for p in d.answer_patterns)}]")
         if d.fetch:
             lines.append(f"fetch = {_toml_value(d.fetch)}")
         if d.params:

@@ -20,7 +20,8 @@ from typing import Iterable
 from auditor.load.markdown_blocks import parse_blocks
 
 NGRAM = 3
-_TOKEN = re.compile(r"[a-z]+|\d+")
+# words of any script (Chinese, Korean, ... are words too), numbers; "_" and digits split words
+_TOKEN = re.compile(r"[a-z]+|\d+|[^\W\d_a-z]+")
 #: words that mark where an answer starts; alone they are not an answer.
 MARKER_WORDS = frozenset({"answer", "answers", "ans", "solution", "solutions", "my", "our", "here", "question",
                           "q", "below", "see"})

@@ -5,6 +5,11 @@ the template fingerprint, so the student's words are told apart as usual. Checks
 recognise their question from its text and code are switched on (a CNN defined in code next
 to "receptive field"; two consecutive dropouts and "q"); true/false statements get their
 verdict read but, with no key, are ``manual``. Everything else is answered/unanswered.
+
+Questions found by a convention (nbgrader, Otter, printed labels) keep the notebook's own ids
+and get the claim kind their wording asks for (``auditor.assignment.proposals``), read and shown,
+never judged without a key. Checks whose inputs the question itself gives come from the hook
+``auditor.assignment.question_inputs.recognise(question, notebook)`` when that module is installed.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from auditor.extract.answers import normalise
 from auditor.models import AssignmentSpec, ParsedNotebook, QuestionSpec, SectionSpec, freeze
 from auditor.assignment.structure import FoundQuestion, distinctive_phrase, find_structure
 from auditor.assignment.fingerprint import NGRAM, encode, fingerprint_cells
+from auditor.assignment.proposals import answer_pattern, propose_for_text
 
 
 def _literal_env(tree: ast.AST) -> dict[str, object]:
@@ -85,6 +91,64 @@ def _recognise(q: FoundQuestion, nb: ParsedNotebook) -> dict:
     return {}
 
 
+def _question_inputs(q: FoundQuestion, nb: ParsedNotebook) -> dict:
+    """Hook: a check with parameters read from the question itself ({"claim", "check", "params"}),
+    from ``auditor.assignment.question_inputs.recognise`` when that module is installed; {} if not."""
+    try:
+        from auditor.assignment import question_inputs  # type: ignore[attr-defined]
+    except ImportError:
+        return {}
+    recognise = getattr(question_inputs, "recognise", None)
+    return dict(recognise(q, nb) or {}) if recognise is not None else {}
+
+
+def _convention_questions(slug: str, q: FoundQuestion, nb: ParsedNotebook) -> list[QuestionSpec]:
+    d = q.found
+    assert d is not None
+    qid = f"{slug}/{d.name}"
+    rec = _recognise(q, nb) or _question_inputs(q, nb)
+    wording = propose_for_text(d.text)
+    claim = rec.get("claim") or (wording.claim if not d.variables else None)
+    out = [QuestionSpec(id=qid, section=slug, number=_number(d.name), phrases=(d.phrase,), claim=claim,
+                        check=rec.get("check"), params=freeze(rec.get("params", {})), points=float(d.points or 0))]
+    for k, var in enumerate(d.variables, 1):
+        out.append(QuestionSpec(id=f"{qid}.{k}", section=slug, number=_number(d.name), sub=k, phrases=(var,),
+                                claim=wording.claim if wording.claim == "verdict" else None, parent=qid,
+                                answer_patterns=(answer_pattern(var),)))
+    return out
+
+
+_PLACEHOLDER = re.compile(r"^\s*(?:[\w.\[\]'\"]+(?:\s*,\s*[\w.]+)*\s*=\s*)?\.\.\.\s*(?:#.*)?$")
+_DO_NOT_EDIT = re.compile(r"#.*\bdo not (?:edit|modify|change)\b", re.I)
+
+
+def _stub_lines(q: FoundQuestion, nb: ParsedNotebook) -> list[str]:
+    """With no template, the release's own lines of a code stub: comments, ``...`` placeholders,
+    ``def`` headers, names shown alone, calls on names alone (``show(x)``), and everything under
+    a "do not edit" comment. What the
+    student typed in place of a ``...`` is none of these, so it stays the answer."""
+    out: list[str] = []
+    for index in q.code_cells:
+        lines = nb.cells[index].source.splitlines()
+        if not any(_PLACEHOLDER.match(ln) or _DO_NOT_EDIT.search(ln) for ln in lines):
+            out.extend(ln for ln in lines if ln.strip().startswith("#"))
+            continue
+        frozen = False
+        for ln in lines:
+            frozen = frozen or bool(_DO_NOT_EDIT.search(ln))
+            text = ln.strip()
+            if frozen or text.startswith("#") or _PLACEHOLDER.match(ln) or \
+                    re.match(r"^(?:def|class)\s+\w+.*:\s*$", text) or re.match(r"^[A-Za-z_]\w*(?:\s*,\s*\w+)*$", text) \
+                    or re.match(r"^[A-Za-z_][\w.]*\((?:[\w.]+(?:\s*,\s*[\w.]+)*)?\)\s*;?$", text):
+                out.append(ln)
+    return ["\n".join(out)] if out else []
+
+
+def _number(name: str) -> int:
+    m = re.match(r"\d+", name)
+    return int(m.group()) if m else 0
+
+
 def _introduces_code(q: FoundQuestion) -> bool:
     """The question's opening announces code ("defined as follows:", "this model:")."""
     opening = q.text.strip().lower()
@@ -109,6 +173,10 @@ def infer_spec(nb: ParsedNotebook) -> AssignmentSpec:
         for n, q in enumerate(sec.questions, 1):
             qid = f"{slug}/{n}"
             template_cells.append(("markdown", "\n\n".join(q.lines), ""))
+            if q.found is not None:
+                template_cells.extend(("code", stub, "") for stub in _stub_lines(q, nb))
+                questions.extend(_convention_questions(slug, q, nb))
+                continue
             if q.code_cells and _introduces_code(q):
                 c = nb.cells[q.code_cells[0]]
                 template_cells.append(("code", c.source, c.outputs_text))

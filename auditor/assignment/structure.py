@@ -6,6 +6,10 @@ markdown cell that opens with a numbered item (``1.``, ``2.`` ...) or a "Questio
 its sub-statements are the further list items of the same cell. Numbers are by ORDER in the
 section, never the printed number (templates print nested items all "1.", and some print a
 number twice).
+
+A notebook that follows a known convention (nbgrader metadata, Otter blocks, printed labels
+"Question 2a" / "Inline Question 1"; see ``auditor.assignment.conventions``) gets its questions
+from the convention instead, named by the notebook's own numbering.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 from auditor.load.markdown_blocks import parse_blocks
 from auditor.models import ParsedNotebook
 from auditor.assignment.spec import slugify
+from auditor.assignment.conventions import FAMILY_HEADINGS, Discovered, discover
 
 _ANSWER_MARK = re.compile(r"^\W*(answers?|ans|solutions?)\b", re.I)
 _QUESTION_HEADING = re.compile(r"^\W*(question|problem|exercise|task)\s*\d+", re.I)
@@ -28,6 +33,7 @@ class FoundQuestion:
     subs: list[str] = field(default_factory=list)
     code_cells: list[int] = field(default_factory=list)  # code cells between this question and the next
     lines: list[str] = field(default_factory=list)       # all question text lines (for the fingerprint)
+    found: Discovered | None = None                      # set when a convention found the question
 
 
 @dataclass
@@ -43,6 +49,29 @@ def _is_answer_cell(blocks) -> bool:
 
 
 def find_structure(nb: ParsedNotebook) -> list[FoundSection]:
+    by_convention = discover(nb)
+    if by_convention:
+        return _convention_sections(nb, by_convention)
+    return _numbered_structure(nb)
+
+
+def _convention_sections(nb: ParsedNotebook, found: list[Discovered]) -> list[FoundSection]:
+    """One section per label family, questions in notebook order, each with the code cells
+    between it and the next question."""
+    sections: dict[str, FoundSection] = {}
+    starts = [d.cell for d in found] + [len(nb.cells)]
+    for k, d in enumerate(found):
+        sec = sections.get(d.family)
+        if sec is None:
+            sec = sections[d.family] = FoundSection(FAMILY_HEADINGS.get(d.family, d.family), d.family, d.cell)
+        q = FoundQuestion(d.cell, d.text, found=d)
+        q.lines = [ln for ln in d.text.splitlines() if ln.strip()]
+        q.code_cells = [c.index for c in nb.cells[d.cell + 1: max(starts[k + 1], d.cell + 1)] if c.cell_type == "code"]
+        sec.questions.append(q)
+    return list(sections.values())
+
+
+def _numbered_structure(nb: ParsedNotebook) -> list[FoundSection]:
     sections: list[FoundSection] = []
     current: FoundSection | None = None
     last_q: FoundQuestion | None = None

@@ -29,6 +29,7 @@ from typing import Callable
 
 from auditor.claims.choice import read_choice
 from auditor.claims.code import read_code_filled
+from auditor.claims.code_value import printed_only, read_code_value
 from auditor.claims.concept import read_cause, read_yesno
 from auditor.claims.formula import parse_formula, read_probability
 from auditor.claims.number import read_number
@@ -61,7 +62,8 @@ def read_claim(kind: str, answer: Answer, question: QuestionSpec) -> Claim:
         raise ValueError(f"unknown claim kind {kind!r} (known: {', '.join(KINDS)})") from None
     if not answer.answered and kind != "code":
         return Claim(kind=kind, readable=False, notes=("unanswered",))
-    claim = reader(answer, question)
+    names = tuple(p for p in question.phrases if p.isidentifier())  # a sub-question named by its variable
+    claim = read_code_value(kind, answer, names) or reader(printed_only(kind, answer), question)
     if claim.kind != kind:
         claim = Claim(kind=kind, value=claim.value, readable=claim.readable, span=claim.span,
                       notes=claim.notes, extra=claim.extra)

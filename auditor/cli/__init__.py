@@ -19,6 +19,7 @@ COMMANDS = {
     "evaluate": ("auditor.cli.evaluate", "measure agreement with human labels (a labelled corpus)"),
     "init": ("auditor.cli.init", "draft an assignment spec from a blank template notebook"),
     "checks": ("auditor.cli.checks", "list the installed checks or explain one"),
+    "doctor": ("auditor.cli.doctor", "show which kernel isolation layers are active here and how to enable the rest"),
 }
 
 

@@ -9,8 +9,9 @@ from auditor.models import ExitCode
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("notebooks", help="folder holding the labelled notebooks")
-    p.add_argument("--labels", required=True, help="folder of label files (<notebook stem>.json)")
+    p.add_argument("notebooks", help="folder holding the labelled notebooks, or a set of another course's "
+                                     "notebooks (template.ipynb, submissions/, labels/, key.md) or a folder of such sets")
+    p.add_argument("--labels", help="folder of label files (<notebook stem>.json); not needed for sets")
     p.add_argument("--min-agreement", type=float, default=None,
                    help="exit 1 when question-level agreement (0-100) is below this")
     p.add_argument("--min-claims", type=float, default=None, help="exit 1 when claim agreement (0-100) is below this")
@@ -18,7 +19,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from auditor.evaluate.agreement import evaluate, format_disagreements
+    from auditor.evaluate.foreign import find_sets
 
+    if not args.labels and find_sets(args.notebooks):
+        return _run_sets(args)
+    if not args.labels:
+        print(f"auditor: {args.notebooks}: give --labels, or a folder of labelled sets", file=sys.stderr)
+        return int(ExitCode.USAGE)
     for folder in (args.notebooks, args.labels):
         if not Path(folder).is_dir():
             print(f"auditor: {folder}: no such folder", file=sys.stderr)
@@ -30,4 +37,26 @@ def run(args: argparse.Namespace) -> int:
     print(ev.last_line())
     failed = (args.min_agreement is not None and ev.agreement * 100 < args.min_agreement) or \
              (args.min_claims is not None and ev.claims * 100 < args.min_claims) or ev.false_passes > 0
+    return int(ExitCode.FINDINGS if failed else ExitCode.OK)
+
+
+def _run_sets(args: argparse.Namespace) -> int:
+    """Other courses' sets: each measured from its blank template alone (auditor.evaluate.foreign)."""
+    from auditor.evaluate.agreement import format_disagreements
+    from auditor.evaluate.foreign import evaluate_set, find_sets, total
+
+    figures = []
+    for folder in find_sets(args.notebooks):
+        fig = evaluate_set(folder)
+        figures.append(fig)
+        for line in format_disagreements(fig):  # type: ignore[arg-type]
+            print(f"{fig.name}  {line}")
+    for fig in figures:
+        print(fig.line())
+    everything = total(figures)
+    print(everything.line())
+    agreement = everything.answered_agree / everything.items * 100 if everything.items else 100.0
+    claims = everything.claims_read / everything.claims_total * 100 if everything.claims_total else 100.0
+    failed = (args.min_agreement is not None and agreement < args.min_agreement) or \
+             (args.min_claims is not None and claims < args.min_claims) or everything.false_passes > 0
     return int(ExitCode.FINDINGS if failed else ExitCode.OK)

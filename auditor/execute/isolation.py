@@ -17,6 +17,9 @@ from auditor.execute.sandbox import Sandbox, SandboxPolicy
 
 #: the layers, in the order the table shows them
 LAYERS = ("network", "filesystem", "user", "pids", "cgroup", "rlimits", "warm kernels")
+CGROUP_STEP = ("give auditor a writable cgroup v2: run it in a delegated subtree, e.g. "
+               "`systemd-run --user --scope -p Delegate=yes auditor ...`, or in a container started "
+               "with `--cgroupns=private` and a writable /sys/fs/cgroup")
 
 
 @dataclass(frozen=True)
@@ -33,12 +36,41 @@ def _sudo() -> str:
     return "" if os.geteuid() == 0 else "sudo "
 
 
-def _install(package: str) -> str:
-    if shutil.which("apt-get"):
-        return f"{_sudo()}apt-get install -y {package}"
-    if shutil.which("dnf"):
-        return f"{_sudo()}dnf install -y {package}"
+def install_command(package: str) -> str:
+    """The command that installs a system package here (apt-get, dnf, apk; else the step)."""
+    for tool, cmd in (("apt-get", "apt-get install -y"), ("dnf", "dnf install -y"), ("apk", "apk add")):
+        if shutil.which(tool):
+            return f"{_sudo()}{cmd} {package}"
     return f"install the system package {package!r}"
+
+
+def _as_root() -> str:
+    return "run auditor as root (e.g. `sudo auditor ...`, or in a container): each kernel then gets a fresh unprivileged uid"
+
+
+def _user_step(user: str) -> str:
+    if os.geteuid() != 0:
+        return _as_root()
+    if "not usable by an unprivileged uid" in user:
+        # without bwrap the interpreter must be readable by any uid; bwrap binds it back
+        return install_command("bubblewrap")
+    return install_command("util-linux")
+
+
+def _warm_step(why: str) -> str:
+    if "sandbox disabled" in why:
+        return "drop --no-sandbox"
+    if "bwrap" in why:
+        return install_command("bubblewrap")
+    if "not root" in why or "grader's uid" in why:
+        return _as_root()
+    if "cgroup" in why:
+        return CGROUP_STEP
+    if "network policy" in why:
+        return "use the default sandbox network policy (auto)"
+    if "setpriv" in why:
+        return install_command("util-linux")
+    return f"see the reason: {why}"
 
 
 def layers_from_facts(iso: Mapping[str, Any], warm_why: str, *, enabled: bool = True) -> tuple[Layer, ...]:
@@ -57,27 +89,25 @@ def layers_from_facts(iso: Mapping[str, Any], warm_why: str, *, enabled: bool = 
     pids_on = not pids.startswith("not limited")
     cg_on = bool(iso.get("cgroup"))
     rl_on = "address_space_bytes" in rlimits or "cpu_seconds" in rlimits
-    bwrap = _install("bubblewrap")
+    bwrap = install_command("bubblewrap")
     return (
         Layer("network", net_on, network, "" if net_on else bwrap),
         Layer("filesystem", fs_on, filesystem, "" if fs_on else bwrap),
-        Layer("user", user_on, user, "" if user_on else (
-            "run auditor as root (or with sudo): each kernel then gets a fresh unprivileged uid"
-            if os.geteuid() != 0 else _install("util-linux"))),
-        Layer("pids", pids_on, pids, "" if pids_on else
-              "give auditor a writable cgroup v2 (e.g. a delegated /sys/fs/cgroup subtree), or run as a non-root user"),
-        Layer("cgroup", cg_on, str(iso.get("cgroup") or "none: " + pids), "" if cg_on else
-              "give auditor a writable cgroup v2 (a delegated /sys/fs/cgroup subtree)"),
-        Layer("rlimits", rl_on, ", ".join(f"{k}={v}" for k, v in rlimits.items()) or "none", ""
-              if rl_on else "use the default sandbox policy (limits are set by kernel_launch.py)"),
+        Layer("user", user_on, user, "" if user_on else _user_step(user)),
+        Layer("pids", pids_on, pids, "" if pids_on else (CGROUP_STEP if os.geteuid() == 0 else
+                                                         CGROUP_STEP + "; or run as a non-root user")),
+        Layer("cgroup", cg_on, f"one pids-limited cgroup per kernel under {os.path.dirname(str(iso['cgroup']))}"
+              if cg_on else "none: " + pids, "" if cg_on else CGROUP_STEP),
+        Layer("rlimits", rl_on, ", ".join(f"{k}={v}" for k, v in rlimits.items()) or "none",
+              "" if rl_on else "use the default sandbox policy (memory and CPU limits)"),
         Layer("warm kernels", not warm_why, "forked from a warm zygote" if not warm_why else warm_why,
-              "" if not warm_why else (bwrap if "bwrap" in warm_why else "see the reason")),
+              "" if not warm_why else _warm_step(warm_why)),
     )
 
 
 def probe_layers(policy: SandboxPolicy | None = None, python: str | None = None) -> tuple[Layer, ...]:
     """Plan one sandbox with ``policy`` (as a real kernel's) and report its layers."""
-    from auditor.execute.zygote import warm_unavailable
+    from auditor.execute.zygote_server import warm_probe
 
     policy = policy or SandboxPolicy()
     if not policy.enabled:
@@ -87,7 +117,7 @@ def probe_layers(policy: SandboxPolicy | None = None, python: str | None = None)
         iso = sb.isolation()
     finally:
         sb.close()
-    return layers_from_facts(iso, warm_unavailable(policy, sb.python))
+    return layers_from_facts(iso, warm_probe(policy, sb.python).why)
 
 
 def degraded_warning(layers: tuple[Layer, ...]) -> str | None:

@@ -2,7 +2,8 @@
 
 Protocol
 --------
-1. The auditor runs :func:`fetch_code` in the kernel after the notebook's cells.  That code reads
+1. The auditor runs :func:`fetch_code` in the kernel after the notebook's cells (:func:`fetch`
+   sends it and reads the answer).  That code (``in_kernel/fetch_values.py``) reads
    the named variables, serialises each to a JSON record and publishes one ``display_data``
    message with the mimetype :data:`MIME` holding the JSON *text*::
 
@@ -31,125 +32,27 @@ import binascii
 import json
 import math
 import secrets
+import time
+from queue import Empty
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from auditor.execute import in_kernel
+from auditor.models import freeze
+
 MIME = "application/x-auditor-values+json"
+#: what reading a kernel's malformed messages raises in jupyter_client / nbclient
+PROTOCOL_ERRORS = (ValueError, KeyError, TypeError)
 MAX_VALUE_BYTES = 16 * 1024 * 1024
 _MAX_DEPTH = 32
 _ALLOWED_DTYPES = frozenset({"|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8",
                              "<f2", "<f4", "<f8", "<c8", "<c16"})
 
-# The kernel side.  Runs with exec() in a fresh globals dict; NAMES, NONCE, CAP, MIME and GOT
-# (name -> object, filled by the top-level wrapper) are injected.
-_KERNEL_SOURCE = r'''
-import sys as _sys
-
-def _fresh(name):
-    import importlib.machinery as _m
-    import importlib.util as _u
-    found = _m.PathFinder.find_spec(name)
-    alias = "_auditor_fresh_" + NONCE + "_" + name
-    spec = _u.spec_from_file_location(alias, found.origin,
-                                      submodule_search_locations=found.submodule_search_locations)
-    mod = _u.module_from_spec(spec)
-    _sys.modules[alias] = mod
-    try:
-        spec.loader.exec_module(mod)
-    finally:
-        for key in [k for k in list(_sys.modules) if k.startswith(alias)]:
-            del _sys.modules[key]
-    return mod
-
-_json = _fresh("json")
-_b64 = _fresh("base64")
-
-def _find_base(obj, module, names):
-    for klass in type(obj).__mro__:
-        if getattr(klass, "__module__", None) == module and klass.__name__ in names:
-            return klass
-    return None
-
-def _array_record(arr, nd, source):
-    nd_arr = nd.view(arr, nd) if type(arr) is not nd else arr
-    if nd_arr.dtype.hasobject:
-        raise TypeError("object arrays are not data")
-    if nd_arr.nbytes > CAP:
-        raise ValueError("too large: %d bytes > cap %d" % (nd_arr.nbytes, CAP))
-    raw = nd.tobytes(nd_arr, order="C")
-    dt = nd_arr.dtype
-    if dt.byteorder == ">":
-        dt = dt.newbyteorder("<")
-        raw = nd.tobytes(nd_arr.astype(dt), order="C")
-    return {"kind": "array", "dtype": dt.str, "shape": [int(n) for n in nd_arr.shape],
-            "data": _b64.b64encode(raw).decode("ascii"), "source": source}
-
-def _plain(obj, depth, budget):
-    budget[0] -= 1
-    if budget[0] < 0 or depth > 32:
-        raise ValueError("too large or too deeply nested")
-    t = type(obj)
-    if obj is None or t is bool or t is int or t is float:
-        return obj
-    if t is str:
-        if len(obj) > CAP:
-            raise ValueError("string too long")
-        return obj
-    if t is list or t is tuple:
-        return [_plain(v, depth + 1, budget) for v in obj]
-    if t is dict:
-        out = {}
-        for k, v in obj.items():
-            if type(k) is not str:
-                raise TypeError("dict keys must be strings")
-            out[k] = _plain(v, depth + 1, budget)
-        return out
-    generic = _find_base(obj, "numpy", ("generic",))
-    if generic is not None:
-        return _plain(generic.item(obj), depth, budget)
-    raise TypeError("unsupported type: %s" % t.__name__)
-
-def _record(obj):
-    nd = _find_base(obj, "numpy", ("ndarray",))
-    if nd is not None:
-        return _array_record(obj, nd, "numpy")
-    tb = _find_base(obj, "torch._C", ("TensorBase", "_TensorBase"))
-    if tb is not None:
-        torch = _sys.modules["torch"]
-        if tb.numel(obj) * tb.element_size(obj) > CAP:
-            raise ValueError("too large: %d bytes > cap %d"
-                             % (tb.numel(obj) * tb.element_size(obj), CAP))
-        t = tb.detach(obj)
-        if tb.is_sparse.__get__(t):
-            t = tb.to_dense(t)
-        t = tb.cpu(t)
-        if t.dtype in (torch.bfloat16,):
-            t = tb.to(t, torch.float32)
-        for name in ("resolve_conj", "resolve_neg"):
-            if hasattr(tb, name):
-                t = getattr(tb, name)(t)
-        arr = tb.numpy(tb.contiguous(t))
-        return _array_record(arr, _find_base(arr, "numpy", ("ndarray",)), "torch")
-    return {"kind": "json", "value": _plain(obj, 0, [1000000])}
-
-_values = {}
-_errors = {}
-for _name in NAMES:
-    if _name not in GOT:
-        continue
-    try:
-        _values[_name] = _record(GOT[_name])
-    except BaseException as exc:
-        try:
-            _errors[_name] = ("%s: %s" % (type(exc).__name__, exc))[:300]
-        except BaseException:
-            _errors[_name] = "value could not be serialised"
-_text = _json.dumps({"nonce": NONCE, "values": _values, "errors": _errors},
-                    ensure_ascii=True, allow_nan=True)
-from IPython.core.interactiveshell import InteractiveShell as _Shell
-_Shell.instance().display_pub.publish(data={MIME: _text}, metadata={})
-'''
+# The kernel side (auditor/execute/in_kernel/fetch_values.py).  Runs with exec() in a fresh
+# globals dict; NAMES, NONCE, CAP, MIME and GOT (name -> object, filled by the top-level wrapper)
+# are injected.
+_KERNEL_SOURCE = in_kernel.source("fetch_values")
 
 
 def valid_name(name: str) -> bool:
@@ -257,3 +160,55 @@ def decode_values(text: Any, *, nonce: str, names: Sequence[str],
         except PayloadError as exc:
             problems[name] = f"rejected: {exc}"
     return values, problems
+
+
+async def fetch(kc: Any, names: Sequence[str], timeout: float, messages: list[str]) -> dict[str, Any]:
+    """Run :func:`fetch_code` in the kernel behind the client ``kc`` and return the values that
+    came back valid (read-only arrays, frozen plain data); every problem goes to ``messages``."""
+    nonce = new_nonce()
+    code = fetch_code(names, nonce)
+    msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False,
+                        stop_on_error=False)
+    deadline = time.monotonic() + timeout
+    payloads: list[Any] = []
+    done = False
+    unreadable = 0
+    while not done and time.monotonic() < deadline:
+        try:
+            msg = await kc.get_iopub_msg(timeout=max(0.05, min(1.0, deadline - time.monotonic())))
+        except Empty:
+            if not await kc.is_alive():
+                break
+            continue
+        except PROTOCOL_ERRORS as exc:       # an unreadable message from the kernel: skip it
+            if not unreadable:
+                messages.append(f"fetching: messages the grader could not read were ignored "
+                                     f"({type(exc).__name__}: {str(exc)[:80]})")
+            unreadable += 1
+            continue
+        if msg.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        mtype, content = msg.get("msg_type"), msg.get("content") or {}
+        if mtype == "display_data" and MIME in (content.get("data") or {}):
+            payloads.append(content["data"][MIME])
+        elif mtype == "status" and content.get("execution_state") == "idle":
+            done = True
+    decoded, rejected = [], []
+    for payload in payloads:
+        try:
+            decoded.append(decode_values(payload, nonce=nonce, names=names))
+        except PayloadError as exc:
+            rejected.append(str(exc))
+    if rejected:
+        messages.append(f"fetching: {len(rejected)} forged or invalid values payload(s) "
+                             f"ignored ({rejected[0]})")
+    if len(decoded) != 1:
+        why = "no valid values payload came back" if not decoded else \
+            "more than one payload with the right nonce (all ignored)"
+        messages.append(f"fetching {', '.join(names)}: {why}")
+        return {}
+    values, problems = decoded[0]
+    for name, why in problems.items():
+        messages.append(f"value {name!r} not fetched: {why}")
+    return {k: (v if hasattr(v, "dtype") else freeze(v)) for k, v in values.items()}
+

@@ -63,6 +63,14 @@ def _outputs_text(outputs: list[Any]) -> tuple[str, tuple[tuple[str, str], ...],
     return text, tuple(errors), has_image
 
 
+def _convention_metadata(meta: Any) -> Any:
+    """The cell metadata that grading conventions use (nbgrader's, the tags); nothing else is kept."""
+    if not isinstance(meta, dict):
+        return freeze({})
+    keep = {k: meta[k] for k in ("nbgrader", "tags") if isinstance(meta.get(k), (dict, list))}
+    return freeze(keep)
+
+
 def parse_notebook_bytes(data: bytes, path: str | os.PathLike = "<notebook>") -> ParsedNotebook:
     """Parse notebook bytes; raises InputError with a clear message."""
     name = os.path.basename(str(path))
@@ -108,6 +116,7 @@ def parse_notebook_bytes(data: bytes, path: str | os.PathLike = "<notebook>") ->
                 outputs_text=out_text,
                 saved_errors=tuple(SavedError(i, e, v) for e, v in errors),
                 has_image_output=has_image,
+                metadata=_convention_metadata(c.get("metadata")),
             )
         )
     meta = nb.get("metadata") or {}

@@ -9,7 +9,8 @@ request (one JSON line on its unix socket) forks a fresh kernel:
     zygote ──unshare(pid), fork, setns(back)──>
                      C2 (pid 1 of a new pid namespace): joins the kernel's cgroup, sets the
                          rlimits, unshare(mount, network, ipc, uts); private mounts: fresh
-                         /proc, /tmp holding only the kernel's sandbox dir, fresh /dev/shm, the
+                         /proc, /tmp holding only the kernel's sandbox dir (and, read-only,
+                         the interpreter's directories under /tmp), fresh /dev/shm, the
                          cgroup mount read-only again, loopback up; forks C3, drops to the
                          sandbox uid, reaps, reports C3's wait status, exits (the namespace
                          dies with it)
@@ -24,6 +25,7 @@ No student code ever runs in the zygote or before C3 is unprivileged.  The zygot
 single-threaded (forking a threaded process is unsafe) and exits when its stdin (a pipe from
 the grader) closes, which kills every kernel with it (its pid namespace ends).
 """
+import collections
 import ctypes
 import gc
 import json
@@ -61,6 +63,10 @@ def _mount(src, target, fstype, flags, data=None):
            f"mount {target}")
 
 
+def _under(path, parent):
+    return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+
 def _loopback_up():
     import fcntl
     siocgifflags, siocsifflags = 0x8913, 0x8914
@@ -81,6 +87,14 @@ def _private_mounts(req):
     inside = os.path.join(STAGE, os.path.relpath(root, "/tmp"))
     os.makedirs(inside, mode=0o755)
     _mount(root, inside, None, MS_BIND | MS_REC)
+    # the interpreter's own directories under /tmp (a virtual environment made there), read-only
+    for keep in req.get("tmp_binds", ()):
+        if _under(keep, root) or _under(root, keep):
+            continue
+        target = os.path.join(STAGE, os.path.relpath(keep, "/tmp"))
+        os.makedirs(target, mode=0o755, exist_ok=True)
+        _mount(keep, target, None, MS_BIND | MS_REC)
+        _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     _mount(STAGE, "/tmp", None, MS_MOVE)
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
     for path in req.get("readonly_again", ()):
@@ -174,6 +188,11 @@ def _kid(req, status_w):
     os._exit(code)
 
 
+#: a forked kernel: the grader's connection that asked for it, the read end of its status pipe,
+#: and its request
+Kid = collections.namedtuple("Kid", "conn status_r req")
+
+
 class Zygote:
     def __init__(self, cfg):
         self.cfg = cfg
@@ -191,7 +210,7 @@ class Zygote:
         self.sel.register(sys.stdin.fileno(), selectors.EVENT_READ, "grader")
         self.sel.register(self.wake_r, selectors.EVENT_READ, "child")
         self.buffers = {}           # conn -> bytes received
-        self.kids = {}              # pid -> (conn, status read end)
+        self.kids = {}              # pid -> Kid
 
     def fork(self, req, conn):
         status_r, status_w = os.pipe()
@@ -224,7 +243,7 @@ class Zygote:
                 os._exit(71)
             _kid(req, status_w)
         os.close(status_w)
-        self.kids[pid] = (conn, status_r, req)
+        self.kids[pid] = Kid(conn, status_r, req)
         return pid
 
     def reap(self):
@@ -235,7 +254,7 @@ class Zygote:
                 return
             if pid == 0:
                 return
-            conn, status_r, _ = self.kids.pop(pid, (None, None, None))
+            conn, status_r, _ = self.kids.pop(pid, Kid(None, None, None))
             if status_r is None:
                 continue
             raw = os.read(status_r, 4)
@@ -296,15 +315,14 @@ class Zygote:
         self.reply(conn, {"forked": pid})
 
     def self_test(self, req):
-        """Fork one kernel through every step but ipykernel, as the readiness check."""
+        """Fork one kernel through every step but ipykernel, as the readiness check: True when
+        it was set up."""
         pid = self.fork(dict(req, test=True), None)
-        status_r = self.kids.pop(pid)[1]
-        _, st = os.waitpid(pid, 0)
+        status_r = self.kids.pop(pid).status_r
+        os.waitpid(pid, 0)
         raw = os.read(status_r, 4)
         os.close(status_r)
-        if len(raw) != 4 or struct.unpack("i", raw)[0] != 0:
-            return "a test kernel could not be set up (see the zygote log)"
-        return ""
+        return len(raw) == 4 and struct.unpack("i", raw)[0] == 0
 
     def serve(self):
         while True:
@@ -347,7 +365,7 @@ def main():
     gc.collect()
     gc.freeze()
     zygote = Zygote(cfg)
-    why = zygote.self_test(cfg["self_test"])
+    why = "" if zygote.self_test(cfg["self_test"]) else "a test kernel could not be set up (see the zygote log)"
     vsz = resource.getpagesize() * int(open("/proc/self/statm").read().split()[0])
     sys.stdout.write(json.dumps({"ready": not why, "why": why, "address_space_bytes": vsz}) + "\n")
     sys.stdout.flush()
