@@ -7,7 +7,8 @@ recomputed: a selection question's truth is the instructor's decision.
 Method: the claim stage reads the selected labels (auditor.claims.choice, restricted to
 ``options``); the check compares the two sets and names the missing options (in the key, not
 selected) and the extra ones (selected, not in the key). ``select = "one"``: more than one
-selected option is a fail (the question asks for one). ``partial_credit = "proportional"``: a
+selected option is a fail (the question asks for one); a key that lists several options makes
+the comparison select-all whatever ``select`` says (the key decides). ``partial_credit = "proportional"``: a
 selection that is not exactly the key earns max(0, (right - extra) / len(key)) of the points
 (status fail, ``details["credit"]``); ``"none"`` (default): all or nothing. ``options`` and
 ``selected_verdict`` (the question's wording for "selected", e.g. "may change") serve the reader;
@@ -70,13 +71,12 @@ def check_choice_selection(question: QuestionSpec, answer: Answer, claim: Claim,
         return outcome(Status.REVIEW, f"selected {_show(chosen)}, but {claim.extra['hedged']}: a human decides")
     if expected is None:
         return outcome(Status.REVIEW, f"selected {_show(chosen)}; the spec has no key for this question")
+    if select == "one" and len(expected) > 1:
+        select = "many"  # the key lists several: the instructor's key decides, compared as select-all
     missing = [x for x in expected if x not in chosen]
     extra = [x for x in chosen if x not in expected]
     details = {"selected": chosen, "missing": missing, "extra": extra}
     if not missing and not extra:
-        if select == "one" and len(chosen) != 1:
-            return outcome(Status.REVIEW, f"selected {_show(chosen)} as the key, but the question asks for one "
-                                          "option and the key lists several", **details)
         return outcome(Status.PASS, f"selected {_show(chosen)}, as the key", **details)
     parts = [f"missing {_show(missing)}" if missing else "", f"extra {_show(extra)}" if extra else ""]
     message = f"selected {_show(chosen)}, expected {_show(expected)}: " + ", ".join(p for p in parts if p)

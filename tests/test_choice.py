@@ -162,6 +162,7 @@ def test_single_choice_and_keys_written_as_one_label():
     assert judge("(ii)", "ii", options=ROM, select="one").status == Status.PASS
     out = judge("(ii) and (iii)", "ii", options=ROM, select="one")
     assert out.status == Status.FAIL and "asks for one" in out.message
+    assert judge("(ii) and (iii)", ["ii", "iii"], options=ROM, select="one").status == Status.PASS  # the key decides
 
 
 def test_partial_credit_is_the_specs_choice():
