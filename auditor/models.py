@@ -243,6 +243,8 @@ class Claim:
     span: Span | None = None
     notes: tuple[str, ...] = ()     # e.g. "final value contradicts working (112)", "stated as an area"
     extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # e.g. {"formula": "1-(1-p1)*(1-p2)"}
+    confidence: float = 1.0         # how sure the reader is (0-1); below the claims stage's threshold -> review
+    reason: str = ""                # why it is less than sure (shown with the review)
 
 
 # --------------------------------------------------------------------------- execution

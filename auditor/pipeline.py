@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from dataclasses import replace
 from typing import Any, Sequence
 
 from auditor import __version__
@@ -63,8 +64,9 @@ def _read_claim(q: QuestionSpec, answer: Answer, parent: Answer | None = None) -
         # a split by paragraphs is the weakest guess of which part answers what: read the whole answer
         whole = read_claim(q.claim, parent, q)
         if whole.readable:
-            return Claim(whole.kind, whole.value, True, whole.span,
-                         whole.notes + (f"read from the whole answer to {q.parent}",), whole.extra)
+            from auditor.claims.confidence import assess
+
+            return assess(replace(whole, notes=whole.notes + (f"read from the whole answer to {q.parent}",)))
     return claim
 
 
@@ -99,10 +101,12 @@ def _judge(q: QuestionSpec, answer: Answer, claim: Claim | None, nb: ParsedNoteb
             return name, shown
         return name, Outcome(Status.UNANSWERED, shown.expected, unanswered.message, shown.method,
                              shown.evidence, shown.details)
+    from auditor.claims.confidence import gate
+
     loaded = get_check(name)
-    return name, run_check(loaded, question=q, answer=answer, claim=claim, notebook=nb,
-                           question_code=question_code, execution=execution,
-                           kernel_values=kernel_values_for(q, ext, execution))
+    return name, gate(run_check(loaded, question=q, answer=answer, claim=claim, notebook=nb,
+                                question_code=question_code, execution=execution,
+                                kernel_values=kernel_values_for(q, ext, execution)), claim)
 
 
 def validate_spec(spec: AssignmentSpec) -> None:

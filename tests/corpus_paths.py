@@ -1,12 +1,14 @@
 """Where the shared real corpus lives (beside the repository); tests skip when it is absent."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# AUDITOR_SHARED points a worktree outside the checkout's parent at the shared data
+SHARED = Path(os.environ.get("AUDITOR_SHARED") or REPO.parent / "shared")
 CORPUS = SHARED / "corpus"
 NOTEBOOKS = CORPUS / "notebooks"
 LABELS = CORPUS / "labels"

@@ -16,8 +16,8 @@ import pytest
 
 from auditor.claims.read import read_claim
 from auditor.models import Answer, QuestionSpec, Segment
+from tests.corpus_paths import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 MIN_AGREEMENT = 0.98
 
 # Question facts as a spec would carry them: recognition phrases of each statement.

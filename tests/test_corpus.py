@@ -90,3 +90,16 @@ def test_whole_class_agreement(corpus_eval):
     assert corpus_eval.agreement >= 0.99
     assert corpus_eval.claims >= 0.98
     assert corpus_eval.false_passes == 0
+    assert corpus_eval.misread_fails == 0
+
+
+def test_leave_one_submission_out_stays_near_the_full_figure(corpus_eval):
+    from auditor.evaluate.folds import folds, format_folds
+
+    fs = folds(corpus_eval, 0)
+    print("\n".join(format_folds(corpus_eval, fs)))
+    assert len(fs) == corpus_eval.notebooks
+    for f in fs:
+        assert abs(f.rest.agreement - corpus_eval.agreement) <= 0.01
+        assert abs(f.rest.claims - corpus_eval.claims) <= 0.01
+        assert f.held.false_passes == 0 and f.held.misread_fails == 0

@@ -1,20 +1,15 @@
-"""Read concept answers: the stated cause of a training plateau, and a yes/no opinion.
+"""Read concept answers: the stated cause of a training plateau (yes/no: auditor.claims.yesno).
 
 Cause ("vanishing" | "exploding" | "other"): the causes the answer asserts, by
 wording ("vanishing gradient(s)", "gradients approach zero / become very small",
 "exploding", "gradients become very large", "local minimum", "learning rate", ...).
 One kind asserted -> that kind, also when another cause is mentioned as its
 mechanism ("stuck in a local minimum ... since the gradients are very small
-(vanishing gradients)").  Two different causes offered as alternatives without a
+(vanishing gradients)"); a cause ruled out ("not exploding gradients") is no cause.  Two different causes offered as alternatives without a
 choice ("One possible reason ... Another possible reason ...") -> unreadable.
 Vanishing and exploding both named -> the one the answer calls the cause
 ("most likely", "the cause is", first named).
 
-Yes/no ("is the friend right?"): an opening "Yes"/"No", "he is (in)correct /
-right / wrong", then negated or affirmed fixing verbs ("won't help", "would not
-solve", "may not be sufficient", "will solve"), then the implicit reading of a
-careful TA: the answer says the replacement still suffers the same problem
-(vanishing gradients, saturation) -> "no".  "may or may not" commits to nothing.
 """
 from __future__ import annotations
 
@@ -46,12 +41,25 @@ def _prose(answer: Answer, question: QuestionSpec | None) -> tuple[Doc, str] | N
     return doc, blank_questions(doc.masked, tuple(question.phrases) if question else ())
 
 
+# a cause ruled out: "not vanishing gradients", "isn't an exploding ...", "rather than", "instead of", "no"
+_RULED_OUT = re.compile(r"(?:\bnot|n['’]?t|\bno|\bnor|\bneither|\brather\s+than|\binstead\s+of|\bunlikely\s+(?:to\s+be\s+)?)"
+                        r"(?:\s+(?:a|an|the|due\s+to|caused\s+by|because\s+of|from|really|necessarily))*\s*$", re.I)
+
+
+def _first_asserted(rx: re.Pattern[str], work: str) -> re.Match[str] | None:
+    """The first mention of a cause that the answer does not rule out."""
+    for m in rx.finditer(work):
+        if not _RULED_OUT.search(work[max(0, m.start() - 40):m.start()]):
+            return m
+    return None
+
+
 def read_cause(answer: Answer, question: QuestionSpec | None = None) -> Claim:
     prose = _prose(answer, question)
     if prose is None:
         return Claim(kind="cause", readable=False, notes=("no prose answer",))
     doc, work = prose
-    found = {k: rx.search(work) for k, rx in (("vanishing", _VANISH), ("exploding", _EXPLODE), ("other", _OTHER))}
+    found = {k: _first_asserted(rx, work) for k, rx in (("vanishing", _VANISH), ("exploding", _EXPLODE), ("other", _OTHER))}
     named = {k: m for k, m in found.items() if m}
     if not named:
         return Claim(kind="cause", readable=False, notes=("no cause named",))
@@ -77,52 +85,5 @@ def read_cause(answer: Answer, question: QuestionSpec | None = None) -> Claim:
     return Claim(kind="cause", value="other", span=doc.quote(m.start(), m.end()))
 
 
-_OPEN_YES = re.compile(r"\s*(?:yes\b|yeah\b|(?:he|she|they|the\s+friend|your\s+friend|our\s+friend)\s+(?:is|are)\s+(?:\w+\s+)?(?:correct|right)\b)", re.I)
-_OPEN_NO = re.compile(r"\s*(?:no\b|nope\b|not\s+(?:really|quite|necessarily)\b|(?:he|she|they|the\s+friend|your\s+friend|our\s+friend)\s+(?:is|are)\s+(?:\w+\s+)?(?:incorrect|incorrert|wrong|not\s+(?:\w+\s+)?(?:correct|right))\b)", re.I)
-_NEG_FIX = re.compile(
-    r"(?:won['’]?t|wont|will\s+not|would\s*n['’]?o?t|wouldn['’]?t|would'nt|does\s*n['’]?o?t|doesn['’]?t|do\s+not|don['’]?t|"
-    r"can\s*n['’]?o?t|can['’]?t|cannot|may\s+not|might\s+not|is\s+not|isn['’]?t|not)\s+"
-    r"(?:\w+\s+){0,3}?(?:solve|help|fix|work|resolve|be\s+(?:sufficient|enough|helpful)|sufficient|enough|helpful|prevent|"
-    r"overcome|mitigate|expect\s+this\s+solution\s+to\s+work)\w*|"
-    r"\b(?:bad|wrong)\s+(?:friend|advice|suggestion|idea)|(?:won['’]?t|will\s+not|wouldn['’]?t|would\s+not)\s*[.!]|"
-    r"\b(?:he|she|friend)\s+is\s+(?:incorrect|incorrert|wrong)\b|\bnot\s+(?:\w+\s+)?(?:correct|right)\b|"
-    r"\bstill\s+(?:suffer|have|face|be\s+prone)\w*|\bsame\s+(?:problem|issue)\b|\balso\s+(?:suffers?|prone|saturates?)\b",
-    re.I)
-_POS_FIX = re.compile(
-    r"(?<!not\s)(?<!n't\s)\b(?:will|would|does|can|should)\s+(?:(?!not\b|never\b)\w+\s+)?(?:solve|fix|resolve)\w*|(?<!not\s)\bsolves\b|"
-    r"\b(?:he|she|friend)\s+is\s+(?:correct|right)\b", re.I)
-_NONCOMMITTAL = re.compile(r"may\s+or\s+may\s+not|might\s+or\s+might\s+not", re.I)
-_IMPLICIT_NO = re.compile(r"vanish\w*|saturat\w*|similar\s+to\s+(?:the\s+)?sigmoid|same\s+(?:problem|issue)", re.I)
-
-
-def read_yesno(answer: Answer, question: QuestionSpec | None = None) -> Claim:
-    prose = _prose(answer, question)
-    if prose is None:
-        return Claim(kind="yesno", readable=False, notes=("no prose answer",))
-    doc, work = prose
-    work = _NONCOMMITTAL.sub(lambda m: " " * len(m.group(0)), work)
-    # skip markers and labels at the start
-    start = re.match(r"(?:\s|answers?\s*:?|ans\s*:|\d+[.)]|[-=_*]{3,})*", work, re.I).end()
-    if re.match(r"\s*yes\s+and\s+no\b|\s*no\s+and\s+yes\b", work[start:], re.I):
-        return Claim(kind="yesno", readable=False, notes=("answers both yes and no",))
-    for rx, val in ((_OPEN_YES, "yes"), (_OPEN_NO, "no")):
-        m = rx.match(work, start)
-        if m:
-            return Claim(kind="yesno", value=val, span=doc.quote(m.start() + len(m.group(0)) - len(m.group(0).lstrip()), m.end()))
-    neg = list(_NEG_FIX.finditer(work))
-    pos = list(_POS_FIX.finditer(work))
-    if neg or pos:
-        first = min(neg + pos, key=lambda m: m.start())
-        if neg and pos:
-            # a careful reader takes the answer's committed opinion: the first one stated
-            val = "no" if first in neg else "yes"
-            return Claim(kind="yesno", value=val, span=doc.quote(first.start(), first.end()),
-                         notes=("argues both ways; the first stated opinion is taken",))
-        val = "no" if neg else "yes"
-        m = first
-        return Claim(kind="yesno", value=val, span=doc.quote(m.start(), m.end()))
-    imp = _IMPLICIT_NO.search(work)
-    if imp:
-        return Claim(kind="yesno", value="no", span=doc.quote(imp.start(), imp.end()),
-                     notes=("no explicit yes/no: the answer says the replacement has the same problem",))
-    return Claim(kind="yesno", readable=False, notes=("no yes/no opinion found",))
+# the yes/no reader lives in auditor.claims.yesno (re-exported here for older imports)
+from auditor.claims.yesno import read_yesno  # noqa: E402,F401

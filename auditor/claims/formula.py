@@ -29,7 +29,7 @@ from sympy.parsing.sympy_parser import (
     standard_transformations,
 )
 
-from auditor.claims.text import make_doc, pick_segments
+from auditor.claims.text import blank_labels, make_doc, pick_segments
 from auditor.models import Answer, Claim, QuestionSpec
 
 P1, P2, Q = sympy.symbols("p1 p2 q")
@@ -131,6 +131,22 @@ def _chains(text: str):
         yield [(m.start() + a.start(), a.group(0)) for a in re.finditer(r"[^=]+", line)]
 
 
+_APPROX = re.compile(r"≈|\\approx\b|~=|\\simeq\b")
+_PERCENT_REMARK = re.compile(r"\(\s*\d+(?:\.\d+)?\s*%\s*\)")
+
+
+def _equals(masked: str) -> str:
+    """Same-length: "≈"/"\\approx" read as "=", a percentage restated in brackets ("(28%)") blanked."""
+    out = _APPROX.sub(lambda m: "=" + " " * (len(m.group(0)) - 1), masked)
+    return _PERCENT_REMARK.sub(lambda m: " " * len(m.group(0)), out)
+
+
+# "the equivalent / single / overall dropout probability is 0.28" (no q written)
+_NAMED_VALUE = re.compile(
+    r"\b(?:equivalent|single|combined|total|overall|resulting|effective|new)\s+(?:dropout\s+)?(?:probability|rate|p)\b"
+    r"[^.\n\d=]{0,30}?(?:\bis\b|=|:)\s*(?:approximately\s+|about\s+)?(?P<v>\d*\.\d+|\d+(?:\.\d+)?\s*%)", re.I)
+
+# the whole answer is one number ("Answer: 0.28")
 _BARE_VALUE = re.compile(r"^[\W_]*(?:(?:the\s+|my\s+)?answer\s*(?:is)?\W*)?\$?\s*(?P<v>\d*\.?\d+)\s*(?P<pct>%)?\s*\$?[\s.]*$", re.I)
 
 
@@ -145,19 +161,19 @@ def read_probability(answer: Answer, question: QuestionSpec | None = None) -> Cl
     formula_at: tuple[int, int] | None = None
     notes: list[str] = []
     value_note = None
-    for sides in _chains(doc.masked):
+    for sides in _chains(_equals(blank_labels(doc.masked))):
         lhs_expr = None
         for i in range(1, len(sides)):
             prev_off, prev_raw = sides[i - 1]
             tail = _math_tail(prev_raw)
-            if i == 1 or _math_head(prev_raw) != prev_raw.strip(" $.,;:"):
+            if i == 1 or _math_head(prev_raw) != " ".join(prev_raw.split()).strip(" $.,;:"):
                 cand = _parse(normalise(tail), True)
                 lhs_expr = cand if cand is not None and Q in cand.free_symbols else None
             if lhs_expr is None:
                 continue
             off, raw = sides[i]
             head = _math_head(raw)
-            expr = _parse(normalise(head), True)
+            expr = _parse(normalise(head.rstrip().rstrip("%")), True)
             if expr is None:
                 continue
             if lhs_expr != Q:          # e.g. 1 - q = (1-p1)(1-p2): solve for q
@@ -179,12 +195,21 @@ def read_probability(answer: Answer, question: QuestionSpec | None = None) -> Cl
                 value_note = None if literal else f"value {num:g} computed from the stated arithmetic '{head.strip()}'"
     if value_note:
         notes.append(value_note)
+    confidence, reason = 1.0, ""
+    if value is None:
+        named = list(_NAMED_VALUE.finditer(_equals(doc.masked)))
+        if named:
+            m = named[-1]
+            v = m.group("v").replace(" ", "")
+            value = float(v.rstrip("%")) / 100.0 if v.endswith("%") else float(v)
+            value_at = (m.start("v"), m.end("v"))
+            confidence, reason = 0.7, "value stated for the equivalent probability, without q"
     if value is None and formula is None and (bare := _BARE_VALUE.match(doc.text)):
         # the whole answer is one number ("Answer: 0.28"): that is the value of q
         num = float(bare["v"]) / (100.0 if bare["pct"] else 1.0)
         if 0.0 <= num <= 1.0:
-            return Claim(kind="probability", value=num, span=doc.quote(bare.start("v"), bare.end("v")),
-                         notes=("the answer is a bare number, read as q",), extra={"formula": None})
+            value, value_at = num, (bare.start("v"), bare.end("v"))
+            notes.append("the answer is a bare number, read as q")
     if value is None and formula is None:
         return Claim(kind="probability", readable=False, notes=("no value or formula for q found",))
     at = value_at or formula_at
@@ -196,4 +221,5 @@ def read_probability(answer: Answer, question: QuestionSpec | None = None) -> Cl
     extra = {"formula": sympy.sstr(formula) if formula is not None else None}
     if value is None:
         notes.append("only a formula, no numeric value")
-    return Claim(kind="probability", value=value, span=span, notes=tuple(notes), extra=extra)
+    return Claim(kind="probability", value=value, span=span, notes=tuple(notes), extra=extra,
+                 confidence=confidence, reason=reason)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 
-from auditor.claims.text import Doc, make_doc, sentences
+from auditor.claims.text import Doc, make_doc, mask, sentences
 from auditor.models import Answer, Claim, QuestionSpec
 
 _NUM = r"\d+(?:\.\d+)?"
@@ -29,11 +29,15 @@ _RF = re.compile(r"receptive|\brf\b|\br\s*=|field", re.I)
 _DISTRACT = re.compile(
     r"kernel|stride|dilat|padding|pool(?:ing)?\s*size|\bk\s*=|\bs\s*=|\bd\s*=|\bp\s*=|parameter|params|"
     r"weights|channel|\bshape\b|dimension|output\s+(?:size|shape)|spatial|input\s+(?:size|image)|"
-    r"torch\.size|\bbatch|\bepoch",
+    r"torch\.size|\bbatch|\bepoch|\bjumps?\b",
     re.I,
 )
 _ID_NUMBER = re.compile(r"\b(?:layer|conv|convolution|step|tutorial|hw|question|part|section|block)\s*(?:#\s*)?$", re.I)
+_RULED_OUT = re.compile(r"(?:\bnot|\brather\s+than|\binstead\s+of|\bbut\s+not)\s*$", re.I)   # "112, not 122"
 _UNIT_AFTER = re.compile(r"\s*(?:parameters|params|channels|weights|layers|epochs|filters)\b", re.I)
+
+
+_THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)")
 
 
 def _prepare(text: str) -> str:
@@ -44,7 +48,7 @@ def _prepare(text: str) -> str:
     out = out.replace("−", "-").replace("–", "-")
     rules = [
         (re.compile(r"\\(?:cdot|ast)\b"), "*"),
-        (re.compile(r"\\times\b"), "x"),
+        (re.compile(r"\\times(?![A-Za-z])"), "x"),
         (re.compile(r"\\[A-Za-z]+"), ""),                                   # other LaTeX commands
         (re.compile(r"_\{[^{}\n]*\}|_\w+|\^\{[^{}\n]*\}|\^\w"), ""),       # sub/superscripts
         (re.compile(r"torch\.Size\(\[[^\]]*\]\)|\[\s*\d+(?:\s*,\s*\d+){1,}\s*\]|\(\s*\d+(?:\s*,\s*\d+){2,}\s*\)"), ""),
@@ -52,6 +56,8 @@ def _prepare(text: str) -> str:
         (re.compile(r"(?m)^[ \t]*(?:\d+(?:\.\d+)*|[A-Za-z])[.)](?=\s)"), ""),  # list labels
         (re.compile(r"[{}]"), ""),
     ]
+    # thousands separators: "1,156" is one number (read whole, never "156")
+    out = _THOUSANDS.sub(lambda m: m.group(0).replace(",", "") + " " * m.group(0).count(","), out)
     for rx, repl in rules:
         chars = list(out)
         for m in rx.finditer(out):
@@ -72,7 +78,16 @@ def _clauses(work: str) -> list[tuple[int, int]]:
             out.append((start, a + m.start()))
             start = a + m.end()
         out.append((start, b))
-    return [(a, b) for a, b in out if work[a:b].strip()]
+    out = [(a, b) for a, b in out if work[a:b].strip()]
+    # a list of numbers ("jumps 1, 2, 8") stays with the clause that introduces it
+    merged: list[tuple[int, int]] = []
+    for a, b in out:
+        if merged and re.fullmatch(r"\s*\d+(?:\.\d+)?\s*[.;]?\s*", work[a:b]) and \
+                re.search(r"\d\s*,\s*$", work[merged[-1][0]:a]):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _free_numbers(work: str, a: int, b: int) -> list[re.Match[str]]:
@@ -85,7 +100,7 @@ def _free_numbers(work: str, a: int, b: int) -> list[re.Match[str]]:
         after = work[m.end():b].lstrip()
         if before.endswith(tuple("+-*/^(")) or after.startswith(tuple("+-*/^)")):
             continue
-        if _ID_NUMBER.search(before[-30:]) or _UNIT_AFTER.match(work, m.end()):
+        if _ID_NUMBER.search(before[-30:]) or _UNIT_AFTER.match(work, m.end()) or _RULED_OUT.search(before[-20:]):
             continue
         found.append(m)
     return found
@@ -162,7 +177,7 @@ def _area_note(text: str, value: int | float) -> str | None:
     k = math.isqrt(value)
     if k * k != value:
         return None
-    prep = _prepare(text)
+    prep = _prepare(mask(text))
     pats = (rf"(?<!\d){k}\s*[xX*]\s*{k}\s*=\s*{value}(?!\d)", rf"(?<!\d){k}\s*(?:\^\s*2|²)\s*=\s*{value}(?!\d)",
             rf"{value}\s+(?:input\s+)?pixels?\b.*\barea\b|\barea\b[^.\n]*{value}")
     if any(re.search(p, prep, re.I) for p in pats[:2]) or re.search(pats[2], text, re.I):

@@ -14,23 +14,27 @@ number         int side length (area kept, noted)                auditor.claims.
 probability    float q or None; extra["formula"] (sympy string)  auditor.claims.formula
 shape          list[int]                                         auditor.claims.shape
 cause          "vanishing" / "exploding" / "other"               auditor.claims.concept
-yesno          "yes" / "no"                                      auditor.claims.concept
+yesno          "yes" / "no"                                      auditor.claims.yesno  
 code           bool: numerical-gradient code written             auditor.claims.code
 choice         sorted list of option labels ([1, 3], ["iii"])     auditor.claims.choice
 =============  ================================================  =========================
 
 A claim that cannot be read has ``readable=False`` (and value None): the check then
-says ``review``.  Nothing here guesses, and nothing here judges correctness.
+says ``review``.  Every claim carries ``confidence`` (0-1) and ``reason``; below
+``auditor.claims.confidence.THRESHOLD`` the pipeline turns the check's pass/fail into review.  Nothing here guesses, and nothing here judges correctness.
 ``parse_formula`` (sympy, p1/p2) is re-exported for the checks.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 from auditor.claims.choice import read_choice
 from auditor.claims.code import read_code_filled
 from auditor.claims.code_value import printed_only, read_code_value
-from auditor.claims.concept import read_cause, read_yesno
+from auditor.claims.confidence import assess
+from auditor.claims.concept import read_cause
+from auditor.claims.yesno import read_yesno
 from auditor.claims.formula import parse_formula, read_probability
 from auditor.claims.number import read_number
 from auditor.claims.shape import read_shape
@@ -64,12 +68,8 @@ def read_claim(kind: str, answer: Answer, question: QuestionSpec) -> Claim:
         return Claim(kind=kind, readable=False, notes=("unanswered",))
     names = tuple(p for p in question.phrases if p.isidentifier())  # a sub-question named by its variable
     claim = read_code_value(kind, answer, names) or reader(printed_only(kind, answer), question)
-    if claim.kind != kind:
-        claim = Claim(kind=kind, value=claim.value, readable=claim.readable, span=claim.span,
-                      notes=claim.notes, extra=claim.extra)
     value = claim.value if claim.readable else None
-    return Claim(kind=claim.kind, value=value, readable=claim.readable, span=claim.span,
-                 notes=tuple(claim.notes), extra=freeze(dict(claim.extra)))
+    return assess(replace(claim, kind=kind, value=value, notes=tuple(claim.notes), extra=freeze(dict(claim.extra))))
 
 
 __all__ = ["read_claim", "parse_formula", "KINDS", "READERS"]

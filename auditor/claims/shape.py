@@ -44,6 +44,38 @@ _LAST_DIM = re.compile(
 )
 
 
+# a reference to the input's shape: "X's shape", "shape of X", "X.shape", "*X.shape", "dim(X)",
+# "shape(X)", "the input('s) shape", "the input dimensions"
+_INPUT_REF = re.compile(
+    r"\bX\s*['’]\s*s\s+(?:shape|dim(?:ension)?s?|size)|(?:shape|dim(?:ension)?s?|size)\s+of\s+(?:the\s+)?(?:tensor\s+)?(?:X|input)\b|"
+    r"\*?\s*\bX\s*\.\s*(?:shape|size\s*\(\s*\))|\b(?:dims?|shape|size)\s*\(\s*X\s*\)|"
+    r"\binput\s*(?:['’]\s*s\s+|\s)(?:shape|dim(?:ension)?s|size)", re.I)
+# what extends it: ", N)" / "+ (N,)" / "x N" right after it, "(with) an extra/additional/new dimension
+# (of size) N", "plus/with/followed by N"; N may be named ("x embedding_dim")
+_NUM = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"
+_NAMED = r"embedding[\s_]*(?:dim(?:ension)?|size|length)\w*"
+_EXTENSION = re.compile(
+    r"^(?:\s*(?:is|=|:)?\s*[(\[][\d\s,]*[)\]])?\s*(?:"
+    r"(?:,|\+|\bx\b|×|\\times|\*)\s*[(\[]?\s*(?:(?P<n>" + _NUM + r")|(?P<named>" + _NAMED + r"))"
+    r"|[^.\n\d]{0,40}?\b(?:extra|additional|new|added|another|one\s+more|last|fifth|5th|final)\s+"
+    r"(?:dim(?:ension)?|axis|axes)\w*[^.\n\d]{0,25}?(?:(?P<n2>" + _NUM + r")|(?P<named2>" + _NAMED + r"))"
+    r"|[^.\n\d]{0,30}?\b(?:plus|with|followed\s+by|concatenated\s+with)\s+(?:an?\s+|the\s+)?(?P<n3>" + _NUM + r")\b)",
+    re.I)
+
+
+def _relative_to_input(work: str) -> tuple[int | None, bool, int, int] | None:
+    """The last "input shape + one more dimension" statement: (its dimension or None when it is
+    named rather than given, True, start, end)."""
+    found = None
+    for m in _INPUT_REF.finditer(work):
+        ext = _EXTENSION.match(work[m.end():m.end() + 90])
+        if ext:
+            n = ext.group("n") or ext.group("n2") or ext.group("n3")
+            dim = int(n.replace(",", "")) if n else None
+            found = (dim, True, m.start(), m.end() + ext.end())
+    return found
+
+
 def _ints(text: str) -> list[int] | None:
     nums = re.findall(r"\d+", text)
     return [int(n) for n in nums] if len(nums) >= 2 else None
@@ -90,18 +122,33 @@ def read_shape(answer: Answer, question: QuestionSpec | None = None) -> Claim:
             continue
         if _INPUT_AFTER.match(work, m.end()) and not output_named:
             continue        # "the (4, 3, 9) input"
+        if re.search(r"(?:\bnot|\brather\s+than|\binstead\s+of)\s*$", before, re.I):
+            continue        # "(5, 6, 7, 8, 42000), not (5, 6, 7, 8)": ruled out
         best = (dims, m.start(), m.end())
+    shape, dim = snippet_facts(question.params if question else {})
+    relative = _relative_to_input(work)
+    if relative and (best is None or (shape and best[0] == shape) or best[2] <= relative[2]):
+        # "X's shape plus a dimension of 42000": the input's shape (quoted or not) extended
+        stated, _, r0, r1 = relative
+        if shape and (stated or dim):
+            return Claim(kind="shape", value=[*shape, stated or dim], span=doc.quote(r0, r1),
+                         notes=("shape stated relative to the input's shape",), confidence=0.9,
+                         reason="resolved against the question's input shape")
+        return Claim(kind="shape", readable=False, span=doc.quote(r0, r1),
+                     notes=("shape stated relative to the input, but the input's shape is unknown",))
     if best:
         return Claim(kind="shape", value=best[0], span=doc.quote(best[1], best[2]))
     rel = _RELATIVE.search(work)
     if rel:
-        shape, dim = snippet_facts(question.params if question else {})
         stated = _LAST_DIM.search(work)
         if stated:
             dim = int((stated.group(1) or stated.group(2)).replace(",", ""))
         if shape and dim:
+            sure = bool(stated) or bool(re.search(r"embedding|extra|additional|added|appended|new\s+dim", work, re.I))
             return Claim(kind="shape", value=[*shape, dim], span=doc.quote(rel.start(), rel.end()),
-                         notes=("shape stated relative to the input's shape",))
+                         notes=("shape stated relative to the input's shape",),
+                         confidence=0.9 if sure else 0.4,
+                         reason="" if sure else "says the output has the input's shape; the added dimension is not stated")
         return Claim(kind="shape", readable=False, span=doc.quote(rel.start(), rel.end()),
                      notes=("shape stated relative to the input, but the input's shape is unknown",))
     return Claim(kind="shape", readable=False, notes=("no shape stated for the output",))

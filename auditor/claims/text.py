@@ -2,8 +2,10 @@
 
 The readers match regular expressions for *tokens* (a verdict word, a number, a
 tuple) on a **masked** copy of the answer text: markup that carries no meaning
-(HTML tags, ``**`` bold, backticks, ``$`` math delimiters, escaping backslashes)
-is replaced by spaces of the same length.  Offsets in the masked text are
+(HTML tags, ``**`` bold, ``_italic_``, backticks, ``$`` math delimiters, LaTeX style
+wrappers such as ``\\text{}``/``\\textbf{}``, block quotes, struck-out text, check marks,
+escaping backslashes) is replaced by spaces of the same length, nested markup to a fixpoint.
+``LABEL`` is the one grammar of list labels (``2.A``, ``A -``, ``(b)``, ``iv.``) the readers share.  Offsets in the masked text are
 therefore offsets in the student's text, and every claim can quote the exact
 text it was read from (``Span``), as a TA would check it.
 """
@@ -18,25 +20,87 @@ MAX_QUOTE = 119          # Span.text stays under 120 characters
 
 _MASKS = (
     re.compile(r"<!--.*?-->", re.S),                 # html comments
+    re.compile(r"~~[^~\n]+~~|<(?:s|del|strike)>[^<\n]*</(?:s|del|strike)>"),   # struck out: not the claim
+    re.compile(r"[✓✔✗✘❌✅☑☒►▪▸]"),   # check/cross marks, pointers
     re.compile(r"</?[A-Za-z][^<>\n]*>"),             # html tags: <u>, <font color=..>, <br/>
     re.compile(r"\*\*|__"),                          # bold
-    re.compile(r"(?<![\w*\\])\*(?=[A-Za-z])|(?<=[A-Za-z.])\*(?![\w*])"),   # *italic*
+    re.compile(r"(?<![\w*\\])\*{1,3}(?=[A-Za-z])|(?<=[A-Za-z.!?])\*{1,3}(?![\w*])"),   # *italic*, ***both***
+    re.compile(r"(?<![\w\\])_(?=[\w(*$])|(?<=[\w.!?)*])_(?![\w{(])"),   # _italic_ (not p_1, r_{out})
+    re.compile(r"\*{1,3}(?=\$?\\(?:text|math|emph|underline|bf|it)\w*\s*\{)|(?<=[}$])\*{1,3}(?![\w*])"),  # *\textbf{..}*
     re.compile(r"`+"),                               # code ticks
     re.compile(r"\$+"),                              # math delimiters
     re.compile(r"\\(?=[*_$#\[\]()])"),               # markdown escapes: \* \_
-    re.compile(r"&nbsp;"),
+    re.compile(r"&nbsp;|\r|\u00a0"),                 # non-breaking spaces, CR of CRLF line ends
+    re.compile(r"(?m)^[ \t]*(?:>[ \t]?)+"),            # block quotes
 )
+
+
+# LaTeX wrappers that only style their argument: \text{True}, \textbf{False}, {\bf T},
+# \textcolor{red}{true}: the wrapper and its closing brace are blanked, the argument kept
+_LATEX_WRAP = re.compile(
+    r"(?P<open>\\(?:text(?:bf|it|tt|rm|sf|sc|normal|up)?|math(?:rm|bf|it|sf|tt|bb|normal)|emph|underline|"
+    r"boldsymbol|bm|(?:text)?color\s*\{[^{}\n]*\})\s*\{)(?P<arg>[^{}\n]*)(?P<close>\})|"
+    r"(?P<open2>\{\s*\\(?:bf|it|em|rm|tt)\b\s*)(?P<arg2>[^{}\n]*)(?P<close2>\})")
 
 
 def mask(text: str) -> str:
     """Same-length copy of ``text`` with meaningless markup blanked out."""
     chars = list(text)
-    for rx in _MASKS:
-        for m in rx.finditer(text):
-            for i in range(m.start(), m.end()):
-                if chars[i] != "\n":
-                    chars[i] = " "
-    return "".join(chars)
+
+    def blank_range(a: int, b: int) -> None:
+        for i in range(a, b):
+            if chars[i] != "\n":
+                chars[i] = " "
+
+    current = text
+    while True:         # nested markup (*\textbf{$\text{False}$}*) unwraps from the inside out
+        for rx in _MASKS:
+            for m in rx.finditer(current):
+                blank_range(m.start(), m.end())
+        for m in _LATEX_WRAP.finditer(current):
+            o, c = ("open", "close") if m.group("open") else ("open2", "close2")
+            blank_range(m.start(o), m.end(o))
+            blank_range(m.start(c), m.end(c))
+        masked = "".join(chars)
+        if masked == current:
+            return masked
+        current = masked
+
+
+# --------------------------------------------------------------------------- list labels
+
+# One list item label, in any style students use: 1.  2)  (3)  a.  b)  (c)  iv.  3.1  2.A  2.a)
+# A -  A:  (**A.** is the same once emphasis is masked).  The ordinal is the last component.
+_ITEM = r"(?:\d+(?:\.\d+)*\.?)?(?:[A-Za-z]|[ivxIVX]{2,4})(?![A-Za-z])|\d+(?:\.\d+)*"
+LABEL = (r"(?:(?P<l3>\d+(?:\.\d+)*\.?[A-Za-z]|\d+\.\d+(?:\.\d+)*)(?=[ \t])"
+         r"|\(\s*(?P<l1>" + _ITEM + r")\s*\)"
+         r"|(?P<l2>" + _ITEM + r")[ \t]*[.):](?!\d)"
+         r"|(?P<l4>[A-Za-z]|[ivxIVX]{2,4})[ \t]+[-–—](?=[ \t]))")
+LABEL_PLAIN = re.sub(r"\(\?P<\w+>", "(?:", LABEL)     # the same, without named groups (to use twice)
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+
+
+def label_text(m: re.Match[str]) -> str:
+    """The label of a match of a pattern built with ``LABEL``."""
+    return next(g for g in (m.group("l1"), m.group("l2"), m.group("l3"), m.group("l4")) if g)
+
+
+_LINE_LABEL = re.compile(r"(?m)^[ \t]*(?:(?:[-*•+](?=[ \t])|answers?[ \t]*:|(?:" + LABEL + r"))[ \t]*)*", re.I)
+
+
+def blank_labels(masked: str) -> str:
+    """``masked`` with the list label or bullet that opens each line blanked (same length)."""
+    return _LINE_LABEL.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), masked)
+
+
+def label_ordinal(label: str) -> int:
+    """1-based ordinal of a label: its last component (``2.A`` -> 1, ``iii`` -> 3, ``3.2`` -> 2)."""
+    last = re.findall(r"\d+|[A-Za-z]+", label)[-1].lower()
+    if last.isdigit():
+        return int(last)
+    if len(last) > 1:
+        return _ROMAN.get(last, 0)
+    return ord(last) - ord("a") + 1
 
 
 def blank(text: str, start: int, end: int) -> str:

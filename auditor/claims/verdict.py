@@ -2,9 +2,11 @@
 
 What a careful reader does, in order:
 
-1. Blank what is not the student's verdict: markup, the phrases "true or false" /
-   "true/false" of the question, and the sentence(s) of the copied statement (found
-   with the question's recognition phrases), unless that sentence opens with a verdict.
+1. Blank what is not the student's verdict: markup (``auditor.claims.text.mask``: emphasis,
+   HTML, LaTeX style wrappers, struck-out text), the phrases "true or false" / "true/false"
+   of the question, and the sentence(s) of the copied statement (found with the question's
+   recognition phrases), unless that sentence opens with a verdict or gives it after a
+   separator on the same line ("<statement> - False, ...").
 2. The *stated* verdict is the first verdict token where the answer starts (after
    list labels such as ``A.``/``3.``/``a)`` and markers such as ``**Answer:**``):
    ``True``, ``**FALSE**``, ``T.``, ``F``, typos (``flase``, ``ture``), ``correct`` /
@@ -15,13 +17,15 @@ What a careful reader does, in order:
    ("technically false but in a practical sense true") or a conditional one that
    disagrees ("if ... then the answer is True") makes the answer ``hedged``.
 4. The stated verdict wins; when a conclusion contradicts it, it is kept and a note
-   says so.  No stated verdict: the last conclusion.  Nothing, but "it depends" /
-   both values offered: ``hedged``.  Nothing at all: unreadable (the check says review).
+   says so (read unsure: review).  No stated verdict: the last conclusion.  Nothing, but
+   "it depends" / both values offered: ``hedged``.  Nothing at all: unreadable (review).
+5. Hedges on the verdict's own sentence: its opposite offered as well ("False (it can also
+   be true)", "true in general but false for ...") -> ``hedged``; "it depends", "arguably",
+   "partially", an exception ("can be true only if ...") -> the value, read unsure (review).
+   A verdict word used as an adjective ("the true gradient") is no verdict.
 
-When the text holds a whole list of verdict items (a grouped answer that was not cut
-per statement), sub-statement k takes the k-th verdict of the last numbering run
-(a list that restarts at A./1. after a pasted copy starts a new run), with a note;
-without a statement index such a list is unreadable unless all its verdicts agree.
+When the text holds a whole list of verdicts (labelled lines, a run on one line, a table:
+``auditor.claims.verdict_lists``), sub-statement k takes the k-th verdict, with a note.
 Opening "No"/"Correct"/"Right"/"Wrong" count only when punctuation follows them
 ("No gradient flows ..." is not a verdict).
 """
@@ -29,15 +33,15 @@ from __future__ import annotations
 
 import re
 
-from auditor.claims.text import Doc, blank, make_doc, phrase_regex, pick_segments, sentences
+from auditor.claims.text import LABEL, Doc, blank, make_doc, phrase_regex, pick_segments, sentences
+from auditor.claims.verdict_lists import WORD, pick_inline, pick_item, pick_table
 from auditor.models import Answer, Claim, QuestionSpec
 
 _TRUE = {"true", "ture", "treu", "trues", "correct", "right", "t", "yes"}
 _FALSE = {"false", "flase", "fasle", "falsee", "fales", "flase", "incorrect", "incorrert", "wrong", "f", "no"}
 
-WORD = r"(?:true|ture|treu|false|flase|fasle|fales|correct|incorrect|incorrert|wrong|right)"
 # a single-letter verdict: T/F standing alone (not part of a word, not "F(x)")
-LETTER = r"(?:[tf](?=[ \t]*(?:[.,:;!)\-–]|\n|$))|(?<=\()[tf](?=\)))"
+LETTER = r"(?:[tf](?=[ \t]*(?:[.,:;!)\-–]|\n|$)|[ \t]+\((?![^)\n]{0,4}\)))|(?<=\()[tf](?=\)))"
 
 _NOT_VERDICT = re.compile(
     r"\btrue\s*(?:or|/|\\)\s*false\b|\bfalse\s*(?:or|/)\s*true\b|\bt\s*/\s*f\b|"
@@ -45,34 +49,40 @@ _NOT_VERDICT = re.compile(
     re.I,
 )
 
-_LABEL = re.compile(
-    r"[ \t]*(?:\(?(?:\d+(?:\.\d+)*|[A-Za-z]|[ivxIVX]{1,4})[.)](?!\d)|\d+\.\d+(?:\.\d+)*(?=\s)|\(\w{1,3}\)|[-*•+])[ \t]*(?=\S|\n)")
+_LABEL = re.compile(r"[ \t]*(?:" + LABEL + r"|\(\w{1,3}\)|[-*•+])[ \t]*(?=\S|\n)")
+# a lone T/F in a label's place is the verdict itself ("T.", "(F)", "F -", "T:")
+_LETTER_LABEL = re.compile(r"\s*\(?\s*[TtFf]\s*(?:[.):]|[-–—])?\s*\)?\s*")
 _MARKER = re.compile(
     r"[ \t]*(?:the\s+|my\s+|our\s+)?(?:answers?|asnwers?|answres?|ans|solution)\b(?![ \t]+(?:is|if|was|would|will)\b)[ \t]*(?:\d+(?:\.\d+)*)?[ \t]*[:.\-–]?"
-    r"[ \t]*(?:\d+(?:\.\d+)*[.):])?", re.I)
+    r"[ \t]*(?:\d+(?:\.\d+)*[.):](?![\dA-Za-z]))?", re.I)
 _FRAME = re.compile(r"[ \t]*(?:-{3,}|={3,}|_{3,}|\*{3,})[ \t]*(?=\n|$)|[ \t]*[:\-–—>]+(?=\s)")
 
 _START = re.compile(
     r"(?P<pre>(?:(?:so|thus|hence|therefore|in\s+my\s+opinion|(?:i|we)\s+(?:think|believe|claim|would\s+say|say)"
     r"(?:\s+that)?)\s*,?\s+)?"
-    r"(?:(?:the\s+)?answer\s+i[sf]\s*:?\s+|"
-    r"(?:this|that|it|the\s+(?:statement|sentence|claim|above))(?:\s+statement|\s+sentence|\s+claim)?\s*(?:is|'s|’s)\s+|"
+    r"(?:(?:the\s+)?answer\s+(?:i[sf]|would\s+be|will\s+be|should\s+be)\s*:?\s+|"
+    r"(?:this|that|it|(?:the\s+)?(?:statement|sentence|claim|above))(?:\s+statement|\s+sentence|\s+claim)?\s*"
+    r"(?:is|'s|’s|would\s+be)\s+(?:an?\s+(?=\w+\s+(?:statement|claim|sentence|assertion)\b))?|"
     r"(?:it|this|that)\s+is\s+|(?:he|she|they)\s+(?:is|are)\s+)?"
     r"(?P<adv>(?:(?:generally|mostly|partially|partly|technically|definitely|absolutely|usually|"
-    r"typically|very|probably|not|completely|entirely|totally)\s+)*))"
+    r"typically|very|probably|not|completely|entirely|totally)\s+)*)[(\[]?)"
     r"(?P<w>" + WORD + r"|yes|no|" + LETTER + r")\b",
     re.I,
 )
 
 _CONCLUSION = re.compile(
-    r"(?:(?:the\s+)?answer\s+i[sf]|(?:the|this|that)\s+(?:statement|sentence|claim)\s+(?:is|would\s+be)|"
-    r"(?:therefore|thus|hence|so|overall|in\s+conclusion|to\s+conclude|to\s+sum\s+up)\s*,?\s*(?:the\s+answer\s+is|it\s+is|it's|this\s+is|the\s+statement\s+is)?)"
+    r"(?:(?:the\s+)?answer\s+(?:i[sf]|would\s+be|will\s+be|should\s+be)|(?:the|this|that)\s+(?:statement|sentence|claim)\s+(?:is|would\s+be)|"
+    r"(?:therefore|thus|hence|so|overall|in\s+conclusion|to\s+conclude|to\s+sum\s+up)\s*,?\s*(?:the\s+answer\s+is|it\s+is|it's|this\s+is|the\s+statement\s+is)?|"
+    r"(?:i|we)\s+(?:would\s+say|think|believe|claim|conclude)\s+(?:that\s+)?(?:it\s+is|it['’]s|this\s+is|the\s+(?:statement|claim)\s+is)?|"
+    r"makes?\s+(?:the\s+|this\s+)?(?:statement|claim|sentence|it))"
     r"\s*:?\s+(?P<adv>(?:(?:generally|mostly|technically|definitely|absolutely|probably|not)\s+)*)"
     r"(?P<w>" + WORD + r")\b",
     re.I,
 )
 # "...compared to GD. F."  /  "...vanishing gradients: F."  /  "... - False"
-_TRAILING = re.compile(r"[.:,\-–)]\s*(?P<w>" + WORD + r"|[TF])\s*[.!]?\s*$", re.I | re.M)
+_TRAILING = re.compile(r"[.:;,\-–)]\s*(?P<w>" + WORD + r"|[TF])\s*[.!]?\s*$", re.I | re.M)
+# "the statement (does not) hold(s)"
+_HOLDS = re.compile(r"\b(?:the|this|that)\s+(?:statement|claim|sentence)\s+(?P<neg>does\s*n['’]?o?t\s+|do\s+not\s+)?holds?\b", re.I)
 _DEPENDS = re.compile(r"\bit\s+depends\b|^\s*depends\b|\bboth\s+true\s+and\s+false\b|\bcan\s+be\s+(?:either\s+)?true\s+or\s+false\b", re.I | re.M)
 
 
@@ -106,9 +116,26 @@ def _strip_statement(masked: str, phrases: tuple[str, ...]) -> str:
                     if sm and _value(sm.group("w")) and not sm.group("pre").strip():
                         out = blank(out, a + sm.end(), b)
                     else:
-                        out = blank(out, a, b)
+                        after = _answer_after_copy(out, m.end(), b)
+                        out = blank(out, a, after if after is not None else b)
                     break
     return out
+
+
+# what separates a copied statement from the verdict on the same line: " - ", ":", "->", "=>", "?"
+_COPY_SEPARATOR = re.compile(r"[ \t]+[-–—]+|[-=]+>|[:?>]")
+
+
+def _answer_after_copy(work: str, lo: int, hi: int) -> int | None:
+    """Where the verdict starts when the statement is copied with the verdict after it on
+    the same line ("<statement> - True, because ..."), else None."""
+    for sep in _COPY_SEPARATOR.finditer(work, lo, hi):
+        if "\n" in work[lo:sep.start()]:
+            break
+        value, s0, _ = _stated_at(work, sep.end())
+        if value and s0 < hi:
+            return sep.end()
+    return None
 
 
 def _skip_prefix(text: str, pos: int) -> int:
@@ -121,20 +148,14 @@ def _skip_prefix(text: str, pos: int) -> int:
             m = rx.match(text, pos)
             if m and m.end() > pos:
                 # a bare T./F. label is a verdict unless a verdict follows it
-                if rx is _LABEL and re.fullmatch(r"\s*\(?[TtFf][.)]\s*", m.group(0)):
-                    nxt = _START.match(text, _skip_ws(text, m.end()))
+                if rx is _LABEL and _LETTER_LABEL.fullmatch(m.group(0)):
+                    nxt = _START.match(text, _skip_prefix(text, m.end()))
                     if not (nxt and _value(nxt.group("w")) and len(nxt.group("w")) > 1):
                         return pos + re.search(r"[TtFf]", m.group(0)).start()
                 pos = m.end()
                 break
         if pos == start:
             return pos
-
-
-def _skip_ws(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    return pos
 
 
 _MARKER_LINE = re.compile(r"(?im)^[^\w\n]*(?:answers?|asnwers?|ans)\b[^\w\n]*(?::|$)")
@@ -173,6 +194,62 @@ def _stated_at(work: str, origin: int) -> tuple[str | None, int, int]:
     return v, m.start("w"), m.end("w")
 
 
+_CONTRAST = re.compile(r"\s*(?:but|however|yet|though|although|on\s+the\s+other\s+hand|nevertheless|still)\b", re.I)
+
+
+def _clause_end(work: str, pos: int) -> int:
+    """End of the sentence holding ``pos``, extended over a next sentence that qualifies it
+    ("... false! But in practice true.")."""
+    sents = sentences(work)
+    for i, (a, b) in enumerate(sents):
+        if a <= pos < b:
+            if i + 1 < len(sents) and _CONTRAST.match(work, sents[i + 1][0]):
+                return sents[i + 1][1]
+            return b
+    return len(work)
+
+
+# a verdict word used predicatively ("... false for ...", "... true."), not as an adjective ("a false minimum")
+PREDICATIVE = (r"(?=\s*(?:[.,;:!)]|$|\s+(?:for|in|when|if|because|since|as|on|under|with|otherwise|too|also|though|"
+               r"then|sometimes|often|always|here|there|anymore|either|only|unless|provided|given|depending|assuming|"
+               r"whenever|where|at|to)\b))")
+# a verdict qualified by a hedge: "it depends", "depending on", "arguably", "not necessarily",
+# "(it) can/could also be true", "may be considered false" (the opposite value: see _hedge)
+_HEDGE = re.compile(
+    r"\bit\s+(?:all\s+|really\s+)?depends\b|\bdepending\s+on\b|^\s*depends\b|\barguabl[ey]\b|\bnot\s+necessarily\b|"
+    r"\b(?:can|could|may|might)\s+(?:also\s+)?(?:be\s+)?(?:considered|seen\s+as|argued\s+(?:to\s+be|as)|said\s+to\s+be|"
+    r"regarded\s+as|be)\s+(?:\w+\s+)?(?P<opp>" + WORD + r")\b" + PREDICATIVE + r"|\b(?:can|could|may|might)\s+also\s+be\s+(?:argued|said|claimed)\b",
+    re.I | re.M)
+
+
+# "true in general but false for ...": the opposite verdict after a contrast, in the same sentence
+_CONTRAST_OPPOSITE = re.compile(r"\b(?:but|however|yet|though|although|whereas|while)\b[^.\n]{0,80}?\b(?P<opp>true|false)\b"
+                                + PREDICATIVE, re.I | re.M)
+
+
+def _hedge(work: str, at: int, value: str) -> tuple[int, int, bool] | None:
+    """(start, end, gives the opposite) of a hedge that qualifies the verdict at ``at``: in its
+    own sentence (with a parenthesis or a contrastive next sentence), never one that agrees."""
+    end = _clause_end(work, at)
+    close = work.find(")", at, at + 400)
+    if close > end and "(" in work[at:end + 1]:
+        end = close
+    a = max((x for x, _ in sentences(work) if x <= at), default=0)
+    for m in _CONTRAST_OPPOSITE.finditer(work, at, end):
+        if _value(m.group("opp")) not in (None, value) and not re.search(r"\bnot\b|n['’]t\b", m.group(0), re.I):
+            return m.start(), m.end(), True
+    for m in _HEDGE.finditer(work, a, end):
+        opp = m.group("opp")
+        if opp is not None and _value(opp) in (None, value):
+            continue
+        if opp is not None and re.search(r"\bnot\b|n['’]t\b", work[m.start():m.start("opp")], re.I):
+            continue
+        # "it can be true only if ...": an exception explained, not a second verdict
+        conditional = bool(re.match(r"\s*,?\s*(?:only\s+)?(?:if|when|unless|in\s+(?:the\s+)?case)\b", work[m.end():], re.I))
+        return m.start(), m.end(), opp is not None and not conditional
+    return None
+
+
 def _conclusions(work: str) -> list[dict]:
     found: list[dict] = []
     for m in _CONCLUSION.finditer(work):
@@ -185,11 +262,13 @@ def _conclusions(work: str) -> list[dict]:
         before = work[sent_start:m.start()].lower()
         introduced = re.match(r"(?:therefore|thus|hence|so|overall|in\s+conclusion|to\s+conclude|to\s+sum)", m.group(0), re.I)
         conditional = not introduced and bool(re.search(r"\bif\b|\bwhen\b|\bassuming\b", before))
-        sent_end = next((b for a, b in sentences(work) if a <= m.start() < b), len(work))
-        rest = work[m.end():sent_end]
+        rest = work[m.end():_clause_end(work, m.start())]
         dual = any(_value(x.group(0)) not in (None, v)
-                   for x in re.finditer(r"\b" + WORD + r"\b", rest, re.I))
+                   for x in re.finditer(r"\b" + WORD + r"\b" + PREDICATIVE, rest, re.I | re.M))
         found.append(dict(value=v, start=m.start("w"), end=m.end("w"), conditional=conditional, dual=dual))
+    for m in _HOLDS.finditer(work):
+        found.append(dict(value="false" if m.group("neg") else "true", start=m.start(), end=m.end(),
+                          conditional=False, dual=False))
     for m in _TRAILING.finditer(work):
         v = _value(m.group("w"))
         if v is None or any(f["start"] <= m.start("w") < f["end"] + 1 for f in found):
@@ -199,54 +278,15 @@ def _conclusions(work: str) -> list[dict]:
     return found
 
 
-_ITEM_LINE = re.compile(
-    r"(?m)^[ \t]*(?:answers?\s*:?\s*)?\(?(?P<label>\d+(?:\.\d+)*|[A-Za-z]|[ivxIVX]{1,4})[.)]|^[ \t]*(?P<label2>\d+\.\d+)(?=\s)",
-    re.I)
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
-
-
-def _ordinal(label: str) -> int:
-    label = label.lower()
-    if label[0].isdigit():
-        return int(label.split(".")[-1] or 0)
-    if len(label) > 1:
-        return _ROMAN.get(label, 0)
-    return ord(label) - ord("a") + 1
-
-
-def _verdict_items(work: str) -> list[tuple[int, str, int, int]]:
-    """(ordinal, value, start, end) of list items that open with a verdict."""
-    items = []
-    for m in _ITEM_LINE.finditer(work):
-        value, s0, s1 = _stated_at(work, m.start())
-        if value:
-            items.append((_ordinal(m.group("label") or m.group("label2")), value, s0, s1))
-    return items
-
-
-def _pick_item(work: str, sub: int | None) -> tuple[str, int, int, str] | None:
-    """When the answer text holds a whole list of verdicts (a grouped answer that was
-    not cut per statement), the k-th verdict of the last numbering run answers
-    sub-statement k.  Returns (value, start, end, note) or None when not a list."""
-    items = _verdict_items(work)
-    if len(items) < 2:
-        return None
-    runs: list[list[tuple[int, str, int, int]]] = [[items[0]]]
-    for it in items[1:]:
-        if it[0] <= runs[-1][-1][0]:
-            runs.append([it])
-        else:
-            runs[-1].append(it)
-    if sub is None:
-        values = {it[1] for it in items}
-        if len(values) == 1:
-            return items[0][1], items[0][2], items[0][3], ""
-        return "", items[0][2], items[0][3], f"the answer lists {len(items)} different verdicts"
-    fitting = [r for r in runs if len(r) >= sub]
-    if not fitting:
-        return "", items[0][2], items[0][3], f"the answer lists {len(items)} verdicts, fewer than statement {sub}"
-    it = fitting[-1][sub - 1]
-    return it[1], it[2], it[3], f"verdict {sub} of a list of {len(fitting[-1])} (taken by order)"
+def _hedged(doc: Doc, value: str, at: int, hedge: tuple[int, int, bool]) -> Claim:
+    """A verdict qualified by its own opposite gives both: ``hedged``.  One qualified by "it
+    depends" / "arguably" keeps its value but is read unsure, so it goes to review."""
+    quote = doc.text[hedge[0]:hedge[1]]
+    span = doc.quote(at, hedge[1])
+    if hedge[2]:
+        return Claim(kind="verdict", value="hedged", span=span, notes=(f"{value}, but also '{quote}'",))
+    return Claim(kind="verdict", value=value, span=span, notes=(f"{value}, hedged by '{quote}'",),
+                 confidence=0.3, reason=f"hedged: '{quote}'")
 
 
 def read_verdict(answer: Answer, question: QuestionSpec) -> Claim:
@@ -258,7 +298,8 @@ def read_verdict(answer: Answer, question: QuestionSpec) -> Claim:
     work = _NOT_VERDICT.sub(lambda m: " " * len(m.group(0)), work)
     work = _strip_statement(work, tuple(question.phrases))
 
-    picked = _pick_item(work, question.sub)
+    picked = (pick_item(work, question.sub, _stated_at) or pick_inline(work, question.sub, _skip_prefix(work, 0), _value)
+              or pick_table(work, question.sub, _value))
     if picked is not None:
         value, s0, s1, note = picked
         if not value:
@@ -280,6 +321,12 @@ def read_verdict(answer: Answer, question: QuestionSpec) -> Claim:
             c = cond[-1]
             return Claim(kind="verdict", value="hedged", span=doc.quote(c["start"], c["end"]),
                          notes=(f"states {stated} but adds a condition under which it is {c['value']}",))
+        hedge = _hedge(work, s0, stated)
+        if hedge:
+            return _hedged(doc, stated, s0, hedge)
+        partly = re.search(r"\b(?:partially|partly|half|somewhat)\s+(?:\w+\s+)?$", work[max(0, s0 - 25):s0], re.I)
+        if partly:
+            return _hedged(doc, stated, s0, (s0 - len(partly.group(0)), s0 - 1, False))
         against = [c for c in concl if not c["conditional"] and c["value"] != stated]
         if against:
             notes.append(f"verdict word '{doc.text[s0:s1].strip()}' contradicts its own explanation "
@@ -288,6 +335,9 @@ def read_verdict(answer: Answer, question: QuestionSpec) -> Claim:
     plain = [c for c in concl if not c["conditional"]]
     if plain:
         c = plain[-1]
+        hedge = _hedge(work, c["start"], c["value"])
+        if hedge:
+            return _hedged(doc, c["value"], c["start"], hedge)
         if len({p["value"] for p in plain}) > 1:
             notes.append("its conclusions disagree; the last one is taken")
         return Claim(kind="verdict", value=c["value"], span=doc.quote(c["start"], c["end"]), notes=tuple(notes))

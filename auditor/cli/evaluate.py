@@ -15,6 +15,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-agreement", type=float, default=None,
                    help="exit 1 when question-level agreement (0-100) is below this")
     p.add_argument("--min-claims", type=float, default=None, help="exit 1 when claim agreement (0-100) is below this")
+    p.add_argument("--folds", default=None, metavar="K",
+                   help="also report agreement per held-out fold: K folds, or 0 / 'loo' = leave one submission out")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,14 +32,34 @@ def run(args: argparse.Namespace) -> int:
         if not Path(folder).is_dir():
             print(f"auditor: {folder}: no such folder", file=sys.stderr)
             return int(ExitCode.USAGE)
+    k = None
+    if args.folds is not None:
+        k = 0 if str(args.folds).lower() in ("loo", "0") else _positive(args.folds)
+        if k is None:
+            print(f"auditor: --folds {args.folds}: give a positive number of folds, or 0 / loo", file=sys.stderr)
+            return int(ExitCode.USAGE)
     ev = evaluate(args.labels, args.notebooks)
     for line in format_disagreements(ev):
         print(line)
+    if k is not None:
+        from auditor.evaluate.folds import folds, format_folds
+
+        for line in format_folds(ev, folds(ev, k)):
+            print(line)
     print(f"{ev.notebooks} notebooks, {ev.errors} could not be audited")
     print(ev.last_line())
     failed = (args.min_agreement is not None and ev.agreement * 100 < args.min_agreement) or \
-             (args.min_claims is not None and ev.claims * 100 < args.min_claims) or ev.false_passes > 0
+             (args.min_claims is not None and ev.claims * 100 < args.min_claims) or ev.false_passes > 0 or \
+        ev.misread_fails > 0
     return int(ExitCode.FINDINGS if failed else ExitCode.OK)
+
+
+def _positive(text: str) -> int | None:
+    try:
+        n = int(text)
+    except ValueError:
+        return None
+    return n if n > 0 else None
 
 
 def _run_sets(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ ANSWERED_STATUSES = {"pass", "fail", "review", "manual", "error"}
 class Disagreement:
     notebook: str
     item: str
-    what: str            # "answered" | "claimed" | "formula_ok" | "code_filled" | "false-pass" | "variant" | "error"
+    what: str            # "answered" | "claimed" | "formula_ok" | "code_filled" | "false-pass" | "misread-fail" | "variant" | "error"
     label: Any
     got: Any
     evidence: str = ""
@@ -35,9 +35,29 @@ class Evaluation:
     claims_total: int = 0
     claims_agree: int = 0
     false_passes: int = 0
+    misread_fails: int = 0      # fail where the label's claim is not a definite wrong answer
+    checkable: int = 0          # answered items a check judges (pass / fail / review)
+    reviews: int = 0            # of those, review
+    reading_reviews: int = 0    # of the reviews, those due to the reading (unreadable, hedged, unsure claim)
+    contested_reviews: int = 0  # of the reviews, a readable claim against a contested key (by design)
     notebooks: int = 0
     errors: int = 0
     disagreements: list[Disagreement] = field(default_factory=list)
+    per_notebook: dict[str, "Evaluation"] = field(default_factory=dict)
+
+    COUNTS = ("answered_total", "answered_agree", "claims_total", "claims_agree", "false_passes", "misread_fails",
+              "checkable", "reviews", "reading_reviews", "contested_reviews", "notebooks",
+              "errors")
+
+    def add(self, other: "Evaluation") -> None:
+        """Fold ``other``'s counts and disagreements into this one."""
+        for name in self.COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.disagreements.extend(other.disagreements)
+
+    @property
+    def review_rate(self) -> float:
+        return self.reviews / self.checkable if self.checkable else 0.0
 
     @property
     def agreement(self) -> float:
@@ -50,7 +70,13 @@ class Evaluation:
     def last_line(self) -> str:
         return (f"agreement {self.agreement:.1%} ({self.answered_agree}/{self.answered_total}), "
                 f"claims {self.claims:.1%} ({self.claims_agree}/{self.claims_total}), "
-                f"false passes {self.false_passes}")
+                f"false passes {self.false_passes}, misread fails {self.misread_fails}, "
+                f"review rate {self.review_rate:.1%} ({self.reviews}/{self.checkable}: "
+                f"{self.reading_reviews} reading = {self._share(self.reading_reviews):.1%}, "
+                f"{self.contested_reviews} contested key, {self.reviews - self.reading_reviews - self.contested_reviews} other)")
+
+    def _share(self, n: int) -> float:
+        return n / self.checkable if self.checkable else 0.0
 
 
 def same_claim(label: Any, got: Any) -> bool:
@@ -69,6 +95,13 @@ def _key_differs(claim: Any, expected: Any) -> bool:
     if expected is None or claim is None:
         return False
     return not same_claim(claim, expected)
+
+
+def _definite_wrong(claimed: Any, expected: Any) -> bool:
+    """The label holds a definite claim that differs from the key: the only ground for a fail."""
+    if claimed is None or expected is None or str(claimed).strip().lower() == "hedged":
+        return False
+    return not same_claim(claimed, expected)
 
 
 def evaluate_one(label: dict, result: dict, ev: Evaluation) -> None:
@@ -102,6 +135,15 @@ def evaluate_one(label: dict, result: dict, ev: Evaluation) -> None:
                                                  got_answered, (q or {}).get("answer_excerpt", "")[:100]))
         if elsewhere or q is None:
             continue
+        if q.get("check") not in (None, "answered") and q["status"] in ("pass", "fail", "review"):
+            ev.checkable += 1
+            if q["status"] == "review":
+                ev.reviews += 1
+                d = q.get("details") or {}
+                reading = bool(d.get("claim_unreadable") or "claim_confidence" in d
+                               or str(q.get("claimed")).lower() == "hedged")
+                ev.reading_reviews += reading
+                ev.contested_reviews += bool(not reading and q.get("contested"))
         details = q.get("details") or {}
         claim_extra = details.get("claim") or {}
         if "claimed" in item:
@@ -115,6 +157,10 @@ def evaluate_one(label: dict, result: dict, ev: Evaluation) -> None:
             if q["status"] == "pass" and _key_differs(item["claimed"], q.get("expected")):
                 ev.false_passes += 1
                 ev.disagreements.append(Disagreement(name, item_id, "false-pass", item["claimed"], q.get("expected")))
+            if q["status"] == "fail" and not _definite_wrong(item["claimed"], q.get("expected")):
+                ev.misread_fails += 1
+                ev.disagreements.append(Disagreement(name, item_id, "misread-fail", item["claimed"], q.get("claimed"),
+                                                     q.get("evidence", "")))
         if "formula_ok" in item:
             ev.claims_total += 1
             got = details.get("formula_ok", claim_extra.get("formula_ok"))
@@ -155,7 +201,10 @@ def evaluate(labels_dir: str | Path, notebooks_dir: str | Path, *,
         result = audit_fn(nb_path)
         if on_result:
             on_result(nb_path.name, result)
-        evaluate_one(label, result, ev)
+        one = Evaluation()
+        evaluate_one(label, result, one)
+        ev.per_notebook[nb_path.name] = one
+        ev.add(one)
     return ev
 
 

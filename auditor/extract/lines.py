@@ -20,7 +20,7 @@ from auditor.assignment.conventions.slots import has_strong_slot, starts_with_ma
 _LABEL = re.compile(
     r"""^\s*(?:[*_#>\s]*)
         (?:(?:answers?|ans|q|question)\s*[:.]?\s*)?
-        \(?(?:(?P<dotted>\d+(?:\.\d+)+)[.):]?
+        \(?(?:(?P<dotted>\d+(?:\.\d+)+|\d+\.[a-hA-H](?![A-Za-z]))[.):]?
              |(?P<simple>\d+|[a-hA-H]|[ivxIVX]{1,4})(?:[.):]|\s*[-\u2013:]))
         (?:\s+|$|(?<=\))(?=\S)|(?<=\.)(?=[A-Z]))""",
     re.X | re.I,
@@ -58,8 +58,10 @@ class Line:
 
     @property
     def content(self) -> bool:
-        """The line carries some of the student's own words."""
-        return not self.template and (self.kind != "heading" or self.opens_answer)
+        """The line carries some of the student's own words (a heading too when it opens with an
+        answer marker, or when the student typed the answer as a heading in the cell after the
+        question: "### True, because ...", at least three words of their own)."""
+        return not self.template and (self.kind != "heading" or self.opens_answer or len(self.residual) >= 3)
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,9 @@ def _label(line: Line) -> str | None:
         return line.marker.rstrip(".)")
     m = _LABEL.match(line.text)
     if m:
+        compound = re.fullmatch(r"\d+\.([a-hA-H])", m.group("dotted") or "")
+        if compound:        # "2.A": item A of question 2 is the question's first part
+            return str(ord(compound.group(1).lower()) - ord("a") + 1)
         return m.group("dotted") or m.group("simple")
     return None
 
