@@ -15,6 +15,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("notebook", help="the submitted .ipynb")
     p.add_argument("--assignment", default="auto",
                    help="'auto' (default: pick the shipped spec that fits), a spec .toml, or 'none' (spec-less)")
+    p.add_argument("--specs", action="append", default=[], metavar="DIR",
+                   help="a folder of spec files for --assignment auto and ids (repeatable; also $AUDITOR_SPECS)")
     p.add_argument("--html", help="HTML report path (default reports/<stem>.html)")
     p.add_argument("--json", help="JSON report path (default reports/<stem>.json)")
     p.add_argument("--out-dir", default="reports", help="folder for the default report paths (default: reports)")
@@ -38,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
         return int(ExitCode.USAGE)
     try:
         result = audit(args.notebook, assignment=args.assignment, execute=not args.no_execute,
-                       timeout_cell=args.timeout_cell, timeout_total=args.timeout, sandbox=not args.no_sandbox)
+                       timeout_cell=args.timeout_cell, timeout_total=args.timeout, sandbox=not args.no_sandbox,
+                       spec_dirs=tuple(args.specs))
     except SpecError as exc:
         print(f"auditor: {exc}", file=sys.stderr)
         return int(ExitCode.USAGE)
