@@ -30,7 +30,7 @@ from auditor.models import (
     Status,
     freeze,
 )
-from auditor.assignment.spec import SpecError, shipped_specs, spec_from_argument
+from auditor.assignment.spec import SPECS_DIR, SpecError, shipped_specs, spec_from_argument
 from auditor.assignment.match import match_spec
 from auditor.session import INPUT, INTERNAL, NotAudited
 
@@ -61,16 +61,18 @@ EXCERPT_CHARS = 600
 
 def resolve_assignment(nb: ParsedNotebook, assignment: Any, specs: Sequence[AssignmentSpec] | None,
                        spec_dirs: Sequence[str] = ()) -> SpecMatch:
-    """``assignment``: "auto", a spec path or id, an AssignmentSpec, or None (spec-less).
-    ``spec_dirs``: extra folders of specs (passed on to the assignment stage only when given)."""
-    extra = {"spec_dirs": tuple(spec_dirs)} if spec_dirs else {}
+    """``assignment``: "auto", a spec path or id, an AssignmentSpec, or None (spec-less);
+    ``spec_dirs``: more spec folders for "auto" and ids (as ``--specs``)."""
     if isinstance(assignment, AssignmentSpec):
         return SpecMatch(assignment, 1.0, f"spec given: {assignment.id}")
     if assignment in (None, "none"):
         return SpecMatch(None, 0.0, "spec-less audit (asked for)")
     if assignment == "auto":
-        return match_spec(nb, specs if specs is not None else shipped_specs(**extra))
-    spec = spec_from_argument(assignment, **extra)
+        match = match_spec(nb, specs if specs is not None else shipped_specs(spec_dirs=tuple(spec_dirs)))
+        if match.spec is not None and not match.spec.path.startswith(str(SPECS_DIR)):
+            validate_spec(match.spec)  # a course's own spec: checked like one given by path
+        return match
+    spec = spec_from_argument(assignment, spec_dirs=tuple(spec_dirs))
     validate_spec(spec)
     return SpecMatch(spec, 1.0, f"spec given: {spec.id} ({os.path.basename(str(assignment))})")
 
@@ -147,11 +149,14 @@ def validate_spec(spec: AssignmentSpec) -> None:
         missing = missing_spec_params(loaded, q.params)
         if missing:
             problems.append(f"{q.id}: check {name} needs parameter(s) {', '.join(missing)} ({loaded.signature})")
-        unknown = unknown_spec_params(loaded, q.params)
+        unknown = unknown_spec_params(loaded, q.params) if q.check else ()  # no check: params serve the reader
         if unknown:
             problems.append(f"{q.id}: check {name} takes no parameter(s) {', '.join(unknown)} ({loaded.signature})")
         if q.demonstration and q.demonstration not in demonstration_names():
             problems.append(f"{q.id}: unknown demonstration {q.demonstration!r}")
+    from auditor.assignment.schema import param_type_problems
+
+    problems.extend(param_type_problems(spec))
     if problems:
         raise SpecError(f"{spec.path}: " + "; ".join(problems))
 
@@ -187,7 +192,7 @@ def _question_result(q: QuestionSpec, answer: Answer, claim: Claim | None, check
         answer_excerpt=_excerpt(answer),
         answer_text=answer.text,
         placement=answer.placement,
-        points=q.points if out.status == Status.PASS else 0.0,
+        points=q.points if out.status == Status.PASS else round(q.points * float(out.details.get("credit", 0.0)), 4),
         max_points=q.points,
         key_reason=q.reason,
         contested=q.contested,
@@ -229,7 +234,9 @@ def sandbox_policy(spec_path: str | None) -> "SandboxPolicy":
     (A batch starts its shared warm-kernel zygote for exactly this policy.)"""
     from auditor.execute.sandbox import SandboxPolicy
 
-    hidden = tuple(p for p in ([spec_path] if spec_path else []) if os.path.isfile(p))
+    from auditor.assignment.spec import spec_files
+
+    hidden = spec_files(spec_path) if spec_path else ()  # the spec and the specs it extends
     return SandboxPolicy(hide_paths=hidden)
 
 
@@ -263,7 +270,8 @@ def audit_parsed(
     assignment: "auto" (the shipped spec that fits, else spec-less), a spec path, an
     AssignmentSpec, or None/"none" (spec-less). execute: run the notebook in a kernel.
     timeout_cell / timeout_total: seconds. sandbox: isolate the kernel (on by default).
-    specs: the candidate specs for "auto" (default: the shipped ones, and those of ``spec_dirs``).
+    specs: the candidate specs for "auto" (default: the shipped ones and those of ``spec_dirs`` and
+    AUDITOR_SPECS). spec_dirs: more spec folders (``--specs``).
     """
     match = resolve_assignment(nb, assignment, specs, spec_dirs)
     try:

@@ -4,19 +4,14 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
 from auditor.cli import main
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "notebooks" / "submissions"
 
-
-def test_batch_cli_on_the_example_class(tmp_path, capsys):
-    examples = sorted(EXAMPLES.glob("*.ipynb"))
-    if len(examples) < 2:
-        pytest.skip("example submissions not built")
+def test_batch_cli_on_the_example_class(tmp_path, capsys, example_submissions):
+    examples = sorted(example_submissions.glob("*.ipynb"))
     sub = tmp_path / "class"
     sub.mkdir()
     for p in examples:
@@ -57,8 +52,8 @@ def test_batch_cli_usage_errors(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("assignment", "expected"), [("example", "example"), ("none", None)])
-def test_batch_takes_a_shipped_spec_id_and_none(tmp_path, capsys, assignment, expected):
-    examples = sorted(EXAMPLES.glob("*.ipynb"))[:2]
+def test_batch_takes_a_shipped_spec_id_and_none(tmp_path, example_submissions, assignment, expected):
+    examples = sorted(example_submissions.glob("*.ipynb"))[:2]
     out = tmp_path / "out"
     code = main(["batch", *map(str, examples), "--assignment", assignment, "--out", str(out), "--no-execute",
                  "--jobs", "1", "-q"])

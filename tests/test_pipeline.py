@@ -209,11 +209,11 @@ def test_a_spec_naming_an_unknown_check_or_missing_params_is_a_usage_error(tmp_p
     assert main(["audit", str(p), "--assignment", str(bad), "--no-execute"]) == ExitCode.USAGE
 
 
+@pytest.mark.corpus
 def test_every_key_with_a_demonstration_shows_it(tmp_path):
-    from tests.corpus_paths import SEED_NOTEBOOK, need_corpus
+    from corpus_paths import seed_notebook
 
-    need_corpus()
-    r = audit(SEED_NOTEBOOK, execute=False)
+    r = audit(seed_notebook(), execute=False)
     spec = r.assignment.spec
     with_demo = {q.id for q in spec.questions if q.demonstration}
     assert len(with_demo) >= 8

@@ -83,20 +83,19 @@ class _SpecPlan:
     assignment: str
     file: Path | None
     key_bytes: tuple[bytes, ...]
-
-    @property
-    def spec_data(self) -> bytes | None:
-        """The given spec file's bytes, shipped to remote workers (None: auto or none)."""
-        return self.key_bytes[0] if self.file is not None else None
+    spec_data: bytes | None = None      # the given spec file's bytes, shipped to remote workers
 
 
 def _spec_plan(options: AuditOptions, spec: Any) -> _SpecPlan:
     if options.assignment in ("auto", "none"):
         extra = [p.read_bytes() for d in options.spec_dirs for p in sorted(Path(d).glob("*.toml"))]
         return _SpecPlan(options.assignment, None, tuple(extra))
+    from auditor.assignment.spec import spec_bytes
+
     # absolute paths: workers fork from a server that may have another working directory
     file = Path(spec.path).resolve()
-    return _SpecPlan(str(file), file, (file.read_bytes(),))
+    # the key covers the specs it extends (spec_bytes); a remote worker resolves those by id
+    return _SpecPlan(str(file), file, (spec_bytes(spec),), file.read_bytes())
 
 
 def run_batch(

@@ -61,13 +61,14 @@ def _steps() -> list:
         import auditor.assignment.structure  # noqa: F401
         import auditor.judge.tamper  # noqa: F401
         from auditor.load.markdown_blocks import parse_blocks
-        from auditor.report.html import _environment, render_markdown_safe
+        from auditor.report.environment import environment
+        from auditor.report.markdown import render_markdown_safe
 
         p, q = sympy.symbols("p q")
         sympy.simplify((1 - p) * (1 - q) - (1 - p - q + p * q))
         parse_blocks("# warm-up\n\n1. item *text*")
         render_markdown_safe("warm-up *text*")
-        _environment().get_template("report.html.j2")
+        environment().get_template("report.html.j2")
 
     def freeze_heap() -> None:
         import gc
