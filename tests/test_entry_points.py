@@ -158,7 +158,7 @@ CASES = [
     pytest.param(("good",), ("--fail-on", "wrong"), 2, "--fail-on: unknown item(s) wrong", id="bad-fail-on"),
     pytest.param(("good",), ("--timeout-total", "0"), 2, "--timeout-total: must be a positive", id="bad-timeout"),
     pytest.param(("good",), ("--assignment", "missing.toml"), 2, "missing.toml: no such spec file", id="bad-spec"),
-    pytest.param(("good",), ("--assignment", "no-such-id"), 2, "no-such-id: neither a spec file nor a shipped spec id",
+    pytest.param(("good",), ("--assignment", "no-such-id"), 2, "no-such-id: neither a spec file nor a",
                  id="unknown-spec-id"),
     pytest.param(("good",), ("--require-sandbox", "--no-sandbox"), 2, "contradict", id="require-and-no-sandbox"),
 ]
