@@ -1,4 +1,4 @@
-"""The audit of one notebook: load -> spec -> extract -> claims -> execute -> checks -> result.
+"""The audit of one notebook, stage by stage in the order of :data:`STAGES`.
 
 Each stage hands frozen objects to the next; the submission is never modified. A student's
 mistake becomes a question status or a finding; an exception in our own code becomes
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import traceback
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 from auditor import __version__
@@ -30,21 +30,49 @@ from auditor.models import (
     Status,
     freeze,
 )
-from auditor.assignment.spec import SpecError, shipped_specs, spec_from_argument
+from auditor.assignment.spec import SPECS_DIR, SpecError, shipped_specs, spec_from_argument
 from auditor.assignment.match import match_spec
+from auditor.session import INPUT, INTERNAL, NotAudited
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the audit: its name, the package that does it, what it takes and gives."""
+
+    name: str
+    package: str
+    takes: str
+    gives: str
+
+
+#: the order of the stages, written once (README's "The pipeline" list matches it, tested)
+STAGES: tuple[Stage, ...] = (
+    Stage("load", "auditor.load", "a notebook file", "ParsedNotebook"),
+    Stage("assignment", "auditor.assignment", "ParsedNotebook, --assignment", "SpecMatch (a spec or spec-less)"),
+    Stage("extract", "auditor.extract", "ParsedNotebook, AssignmentSpec", "an Answer per question"),
+    Stage("claims", "auditor.claims", "Answer, QuestionSpec", "Claim"),
+    Stage("execute", "auditor.execute", "ParsedNotebook, values to fetch", "ExecutionResult"),
+    Stage("judge", "auditor.judge", "Claim, ExecutionResult, the check", "Outcome, findings"),
+    Stage("report", "auditor.report", "AuditResult", "HTML, JSON, terminal table"),
+)
 
 EXCERPT_CHARS = 600
 
 
-def resolve_assignment(nb: ParsedNotebook, assignment: Any, specs: Sequence[AssignmentSpec] | None) -> SpecMatch:
-    """``assignment``: "auto", a spec path, an AssignmentSpec, or None (spec-less)."""
+def resolve_assignment(nb: ParsedNotebook, assignment: Any, specs: Sequence[AssignmentSpec] | None,
+                       spec_dirs: Sequence[str] = ()) -> SpecMatch:
+    """``assignment``: "auto", a spec path or id, an AssignmentSpec, or None (spec-less);
+    ``spec_dirs``: more spec folders for "auto" and ids (as ``--specs``)."""
     if isinstance(assignment, AssignmentSpec):
         return SpecMatch(assignment, 1.0, f"spec given: {assignment.id}")
     if assignment in (None, "none"):
         return SpecMatch(None, 0.0, "spec-less audit (asked for)")
     if assignment == "auto":
-        return match_spec(nb, specs if specs is not None else shipped_specs())
-    spec = spec_from_argument(assignment)
+        match = match_spec(nb, specs if specs is not None else shipped_specs(spec_dirs=tuple(spec_dirs)))
+        if match.spec is not None and not match.spec.path.startswith(str(SPECS_DIR)):
+            validate_spec(match.spec)  # a course's own spec: checked like one given by path
+        return match
+    spec = spec_from_argument(assignment, spec_dirs=tuple(spec_dirs))
     validate_spec(spec)
     return SpecMatch(spec, 1.0, f"spec given: {spec.id} ({os.path.basename(str(assignment))})")
 
@@ -121,11 +149,14 @@ def validate_spec(spec: AssignmentSpec) -> None:
         missing = missing_spec_params(loaded, q.params)
         if missing:
             problems.append(f"{q.id}: check {name} needs parameter(s) {', '.join(missing)} ({loaded.signature})")
-        unknown = unknown_spec_params(loaded, q.params)
+        unknown = unknown_spec_params(loaded, q.params) if q.check else ()  # no check: params serve the reader
         if unknown:
             problems.append(f"{q.id}: check {name} takes no parameter(s) {', '.join(unknown)} ({loaded.signature})")
         if q.demonstration and q.demonstration not in demonstration_names():
             problems.append(f"{q.id}: unknown demonstration {q.demonstration!r}")
+    from auditor.assignment.schema import param_type_problems
+
+    problems.extend(param_type_problems(spec))
     if problems:
         raise SpecError(f"{spec.path}: " + "; ".join(problems))
 
@@ -161,7 +192,7 @@ def _question_result(q: QuestionSpec, answer: Answer, claim: Claim | None, check
         answer_excerpt=_excerpt(answer),
         answer_text=answer.text,
         placement=answer.placement,
-        points=q.points if out.status == Status.PASS else 0.0,
+        points=q.points if out.status == Status.PASS else round(q.points * float(out.details.get("credit", 0.0)), 4),
         max_points=q.points,
         key_reason=q.reason,
         contested=q.contested,
@@ -203,21 +234,10 @@ def sandbox_policy(spec_path: str | None) -> "SandboxPolicy":
     (A batch starts its shared warm-kernel zygote for exactly this policy.)"""
     from auditor.execute.sandbox import SandboxPolicy
 
-    hidden = tuple(p for p in ([spec_path] if spec_path else []) if os.path.isfile(p))
+    from auditor.assignment.spec import spec_files
+
+    hidden = spec_files(spec_path) if spec_path else ()  # the spec and the specs it extends
     return SandboxPolicy(hide_paths=hidden)
-
-
-def _failed(path: str, message: str, kind: str, sha: str = "") -> AuditResult:
-    return AuditResult(
-        notebook=os.path.basename(str(path)),
-        sha256=sha,
-        assignment=SpecMatch(None, 0.0, "not audited"),
-        questions=(),
-        execution=ExecutionResult(ExecStatus.SKIPPED, message="not audited"),
-        auditor_version=__version__,
-        error=message,
-        error_kind=kind,
-    )
 
 
 def audit(path: str | os.PathLike, **options: Any) -> AuditResult:
@@ -230,7 +250,7 @@ def audit(path: str | os.PathLike, **options: Any) -> AuditResult:
     try:
         nb = load_notebook(path)
     except InputError as exc:
-        return _failed(str(path), str(exc), "input")
+        return NotAudited(os.path.basename(str(path)), exc.problem, INPUT).result()
     return audit_parsed(nb, **options)
 
 
@@ -243,15 +263,17 @@ def audit_parsed(
     timeout_total: float = 600,
     sandbox: bool = True,
     specs: Sequence[AssignmentSpec] | None = None,
+    spec_dirs: Sequence[str] = (),
 ) -> AuditResult:
     """Audit a parsed notebook.
 
     assignment: "auto" (the shipped spec that fits, else spec-less), a spec path, an
     AssignmentSpec, or None/"none" (spec-less). execute: run the notebook in a kernel.
     timeout_cell / timeout_total: seconds. sandbox: isolate the kernel (on by default).
-    specs: the candidate specs for "auto" (default: the shipped ones).
+    specs: the candidate specs for "auto" (default: the shipped ones and those of ``spec_dirs`` and
+    AUDITOR_SPECS). spec_dirs: more spec folders (``--specs``).
     """
-    match = resolve_assignment(nb, assignment, specs)
+    match = resolve_assignment(nb, assignment, specs, spec_dirs)
     try:
         return _audit(nb, match, execute=execute, timeout_cell=timeout_cell, timeout_total=timeout_total,
                       sandbox=sandbox)
@@ -259,7 +281,8 @@ def audit_parsed(
         raise
     except Exception as exc:  # noqa: BLE001 - our bug: reported, never blamed on the student
         tb = traceback.format_exc(limit=-4)
-        result = _failed(nb.path, f"internal error: {type(exc).__name__}: {exc}", "internal", nb.sha256)
+        problem = f"internal error: {type(exc).__name__}: {exc}"
+        result = NotAudited(os.path.basename(nb.path), problem, INTERNAL, nb.sha256).result()
         return AuditResult(**{**result.__dict__, "findings": (Finding("internal-error", tb),)})
 
 

@@ -177,7 +177,7 @@ def audit_overhead_ms(srcs: list[Path]) -> tuple[float, float]:
 
 def _audit_work(paths: list[str]) -> tuple[float, float]:
     import auditor.batch.warmup  # noqa: F401 - what the fork server does before the workers fork
-    from auditor.batch.runner import _package  # what a worker does after the audit: JSON dict, JSON text, HTML
+    from auditor.batch.task import package as _package  # what a worker does after the audit: JSON dict, JSON text, HTML
     from auditor.pipeline import audit
 
     _package(audit(paths[0], execute=False))  # one notebook to warm the process (as a worker's first)
@@ -393,7 +393,7 @@ def _rerun(work: Path, jobs: int, timeout: float) -> tuple[float, int]:
 def run_ours(klass: Path, out: Path, jobs: int, timeout: float, progress: bool = True) -> tuple[float, dict]:
     """``auditor batch`` in a fresh process: (wall seconds, its summary.json)."""
     cmd = [sys.executable, "-m", "auditor", "batch", str(klass), "--out", str(out), "--jobs", str(jobs),
-           "--timeout", str(timeout)] + ([] if progress else ["--quiet"])
+           "--timeout-total", str(timeout)] + ([] if progress else ["--quiet"])
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=None if progress else subprocess.DEVNULL)
     wall = time.perf_counter() - t0

@@ -23,7 +23,8 @@ import nbformat
 import psutil
 import pytest
 
-from auditor.batch.runner import BatchUsageError, discover, run_batch, submission_ids
+from auditor.batch.discover import discover, submission_ids
+from auditor.batch.runner import BatchUsageError, run_batch
 from auditor.models import (AuditResult, ExecStatus, ExecutionResult, QuestionResult, SpecMatch, Status)
 from auditor.batch.cache import ResultCache, code_fingerprint
 
@@ -108,7 +109,7 @@ def test_batch_records_bad_files_and_goes_on(klass):
     assert "not a Jupyter notebook" in by_file["notes.ipynb"]["reason"]
     assert by_file["alice.ipynb"]["status"] == "audited"
     assert by_file["bob.ipynb"]["counts"]["fail"] == 2
-    assert summary.exit_code == 1
+    assert summary.exit_code == 2    # unreadable submissions: as in `gate`, the worst one decides
     assert summary.audited_now == 6 and summary.from_cache == 0
     # per-submission reports, real HTML writer
     for e in summary.submissions:
@@ -238,7 +239,7 @@ def test_usage_errors(tmp_path):
     with pytest.raises(BatchUsageError, match="named group"):
         run_batch(tmp_path / "one", out_dir=tmp_path / "out", audit_fn=fake_audit, id_pattern="a(.*)",
                   progress=False)
-    with pytest.raises(BatchUsageError, match="cannot read the assignment spec"):
+    with pytest.raises(BatchUsageError, match="nope.toml: no such spec file"):
         run_batch(tmp_path / "one", out_dir=tmp_path / "out", audit_fn=fake_audit,
                   assignment=str(tmp_path / "nope.toml"), progress=False)
 
@@ -248,11 +249,10 @@ def test_discover_skips_checkpoints_and_output(tmp_path):
     make_notebook(tmp_path / "c" / ".ipynb_checkpoints" / "a-checkpoint.ipynb", "x")
     make_notebook(tmp_path / "c" / "sub dir" / "b (1).ipynb", "x")
     make_notebook(tmp_path / "c" / "out" / "c.ipynb", "x")
-    root, files = discover(tmp_path / "c", exclude=[tmp_path / "c" / "out"])
-    assert root == tmp_path / "c"
-    assert [str(f.relative_to(root)) for f in files] == ["a.ipynb", "sub dir/b (1).ipynb"]
-    _, globbed = discover(str(tmp_path / "c" / "**" / "*.ipynb"))
-    assert len(globbed) == 3
+    found = discover(tmp_path / "c", exclude=[tmp_path / "c" / "out"])
+    assert found.root == tmp_path / "c"
+    assert [str(f.relative_to(found.root)) for f in found.files] == ["a.ipynb", "sub dir/b (1).ipynb"]
+    assert len(discover(str(tmp_path / "c" / "**" / "*.ipynb")).files) == 3
     assert submission_ids(["sub dir/b (1).ipynb", "a.ipynb", "A.ipynb", "<script>.ipynb"])[:3] == [
         "sub_dir_b_1", "a", "A-" + __import__("hashlib").sha256(b"A.ipynb").hexdigest()[:8]]
     assert submission_ids(["<script>.ipynb"]) == ["script"]
@@ -279,11 +279,13 @@ def test_freed_workers_get_their_next_task_before_results_are_written(tmp_path):
     produced it has its next task (a worker never waits on the parent's writing)."""
     from collections import deque
 
-    from auditor.batch.runner import AuditTask, _drive_pool, _Submission
+    from auditor.batch.local_pool import drive_pool
+    from auditor.batch.runner import _Submission
+    from auditor.batch.task import AuditTask, Job
 
     subs = [make_notebook(tmp_path / "s" / f"n{i}.ipynb", f"ANSWER cnns/3: {100 + i}") for i in range(7)]
-    pending = deque((_Submission(path=p, relpath=p.name, id=p.stem, student_id=p.stem, id_matched=True),
-                     AuditTask(display=p.name, path=str(p), audit_fn=fake_audit)) for p in subs)
+    pending = deque(Job(_Submission(path=p, relpath=p.name, id=p.stem, student_id=p.stem, id_matched=True),
+                        AuditTask(display=p.name, path=str(p), audit_fn=fake_audit)) for p in subs)
     inflight: dict = {}
     seen = []
 
@@ -291,7 +293,7 @@ def test_freed_workers_get_their_next_task_before_results_are_written(tmp_path):
         assert payload["result"]["notebook"] == s.relpath
         seen.append((len(pending), len(inflight)))
 
-    _drive_pool(pending, inflight, on_result, jobs=2, zygote_file=None)
+    drive_pool(pending, inflight, on_result, jobs=2, zygote_file=None)
     assert len(seen) == 7 and not pending and not inflight
     # whenever work was still waiting, both workers already had a task when a result was written
     assert [in_flight for waiting, in_flight in seen if waiting] == [2] * sum(1 for w, _ in seen if w)

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from auditor.assignment.spec import SPECS_DIR
 from auditor.batch.runner import run_batch
 
 distributed = pytest.importorskip("distributed")
@@ -32,7 +33,7 @@ def test_dask_batch_gives_the_same_outputs_and_shares_the_cache(tmp_path, cluste
     assert [e["status"] for e in on_dask.submissions] == ["audited", "audited", "not-audited"]
     assert "invalid JSON" in on_dask.submissions[2]["reason"]
     assert [e["result"]["questions"] for e in on_dask.submissions] == [e["result"]["questions"] for e in local.submissions]
-    assert on_dask.exit_code == local.exit_code == 1
+    assert on_dask.exit_code == local.exit_code == 2   # bad.ipynb cannot be read
     for name in ("index.html", "summary.json", "grades.csv"):
         assert (tmp_path / "dask" / name).is_file()
     assert (tmp_path / "dask" / "grades.csv").read_text() == (tmp_path / "local" / "grades.csv").read_text()
@@ -43,16 +44,21 @@ def test_dask_batch_gives_the_same_outputs_and_shares_the_cache(tmp_path, cluste
     assert again.from_cache == 3 and again.audited_now == 0
 
 
+SHIPPED_EXAMPLE = SPECS_DIR / "example.toml"
+
+
 def test_dask_ships_the_spec_to_the_workers(tmp_path, cluster):
     make_notebook(tmp_path / "c" / "a.ipynb", "ANSWER cnns/3: 112")
     spec = tmp_path / "my spec.toml"
-    spec.write_text("id = 'mine'", encoding="utf-8")
+    text = SHIPPED_EXAMPLE.read_text(encoding="utf-8").strip()
+    spec.write_text(text, encoding="utf-8")
     for where, kw in (("dask", {"scheduler": cluster.scheduler_address}), ("local", {"jobs": 1})):
         s = run_batch(tmp_path / "c", out_dir=tmp_path / where, assignment=str(spec), audit_fn=fake_audit,
                       progress=False, **kw)
-        assert s.submissions[0]["result"]["assignment"]["explanation"] == "spec: id = 'mine'"
+        assert s.submissions[0]["result"]["assignment"]["explanation"] == "spec: " + text
     # another spec is another cache key
-    spec.write_text("id = 'other'", encoding="utf-8")
+    spec.write_text(text + "\n# another version", encoding="utf-8")
     s = run_batch(tmp_path / "c", out_dir=tmp_path / "local", assignment=str(spec), audit_fn=fake_audit,
                   progress=False, jobs=1)
-    assert s.audited_now == 1 and s.submissions[0]["result"]["assignment"]["explanation"] == "spec: id = 'other'"
+    assert s.audited_now == 1
+    assert s.submissions[0]["result"]["assignment"]["explanation"] == "spec: " + text + "\n# another version"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -10,8 +9,9 @@ import pytest
 from checks.engines.gradient_flow import measure_gradient_flow
 from checks.engines.snippet_shape import snippet_shape
 from checks.receptive_field import receptive_field_truth
+from corpus_paths import NOTEBOOKS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "notebooks"
+CORPUS = NOTEBOOKS
 
 pytestmark = pytest.mark.corpus
 
@@ -23,8 +23,6 @@ def _all_code_cells() -> tuple[tuple[str, str], ...]:
 
 
 def _code_cells(marker: str) -> list[tuple[str, str]]:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is absent")
     cells = [(name, source) for name, source in _all_code_cells() if marker in source]
     assert cells, f"no code cell with {marker!r} in the corpus"
     return cells

@@ -11,7 +11,9 @@ import pytest
 from auditor.evaluate.agreement import evaluate, format_disagreements
 from auditor.pipeline import audit
 from auditor.report.result_json import result_to_dict
-from tests.corpus_paths import LABELS, NOTEBOOKS, SEED_NOTEBOOK, need_corpus
+from corpus_paths import LABELS, NOTEBOOKS, need_corpus, seed_notebook
+
+pytestmark = pytest.mark.corpus
 
 _results: dict[str, dict] = {}
 
@@ -35,7 +37,7 @@ def _q(result: dict, qid: str) -> dict:
 
 def test_seed_matches_D_and_reports_the_known_mistakes():
     need_corpus()
-    r = _audit(SEED_NOTEBOOK)
+    r = _audit(seed_notebook())
     assert r["assignment"]["id"] == "dl-summary-D"
     cnn = _q(r, "cnns/3")
     assert (cnn["claimed"], cnn["expected"], cnn["status"]) == (54, 112, "fail")
@@ -50,11 +52,11 @@ def test_seed_matches_D_and_reports_the_known_mistakes():
 
 def test_seed_claims_agree_with_its_label_on_every_item():
     need_corpus()
-    label = json.loads((LABELS / (SEED_NOTEBOOK.stem + ".json")).read_text())
+    label = json.loads((LABELS / (seed_notebook().stem + ".json")).read_text())
     from auditor.evaluate.agreement import Evaluation, evaluate_one
 
     ev = Evaluation()
-    evaluate_one(label, _audit(SEED_NOTEBOOK), ev)
+    evaluate_one(label, _audit(seed_notebook()), ev)
     assert ev.disagreements == [], "\n".join(format_disagreements(ev))
 
 

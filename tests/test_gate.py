@@ -61,7 +61,7 @@ def test_wrong_answers_exit_1_and_name_the_items(fake, books, capsys):
 def test_unreadable_notebook_exits_2_with_one_line(fake, books, capsys):
     code, out, _ = run_gate(capsys, books["unreadable"])
     assert code == ExitCode.USAGE
-    assert f"{books['unreadable']}: not valid JSON (line 1)" in out
+    assert f"ERROR {books['unreadable']}\n  not valid JSON (line 1)\n" in out
     assert "Traceback" not in out
 
 
@@ -89,7 +89,7 @@ def test_missing_path_and_bad_fail_on_exit_2(fake, books, tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
     code, _, err = run_gate(capsys, empty)
-    assert code == ExitCode.USAGE and "no .ipynb notebooks found" in err
+    assert code == ExitCode.USAGE and "no notebook (.ipynb) files found" in err
     assert fake.calls == []
 
 
@@ -188,8 +188,7 @@ def test_github_format(fake, books, capsys):
     errors = [ln for ln in lines if ln.startswith("::error ")]
     cell_lines = cell_source_lines(books["bad"].read_text())
     # what most needs fixing first (GitHub shows only the first 10 errors of a step)
-    assert errors[0] == f"::error file={books['unreadable']},title=auditor%3A not audited::" \
-                        f"{books['unreadable']}: not valid JSON (line 1)"
+    assert errors[0] == f"::error file={books['unreadable']},title=auditor%3A not audited::not valid JSON (line 1)"
     assert errors[1] == (
         f"::error file={books['bad']},line={cell_lines[1]},title=auditor cnns/3%3A fail::"
         "cnns/3: fail (check: receptive_field)%0A  claimed:  54%0A  expected: 112"

@@ -143,7 +143,8 @@ def test_unreadable_input_is_an_input_error_not_a_crash(tmp_path):
     p = tmp_path / "broken.ipynb"
     p.write_text("{ nope")
     r = audit(p)
-    assert r.error_kind == "input" and "broken.ipynb" in r.error
+    # the could-not-be-audited result names the file and, apart, the problem
+    assert r.error_kind == "input" and r.notebook == "broken.ipynb" and "invalid JSON" in r.error
 
 
 def test_internal_errors_are_ours_not_the_students(tmp_path, spec_path, monkeypatch):
@@ -208,11 +209,11 @@ def test_a_spec_naming_an_unknown_check_or_missing_params_is_a_usage_error(tmp_p
     assert main(["audit", str(p), "--assignment", str(bad), "--no-execute"]) == ExitCode.USAGE
 
 
+@pytest.mark.corpus
 def test_every_key_with_a_demonstration_shows_it(tmp_path):
-    from tests.corpus_paths import SEED_NOTEBOOK, need_corpus
+    from corpus_paths import seed_notebook
 
-    need_corpus()
-    r = audit(SEED_NOTEBOOK, execute=False)
+    r = audit(seed_notebook(), execute=False)
     spec = r.assignment.spec
     with_demo = {q.id for q in spec.questions if q.demonstration}
     assert len(with_demo) >= 8

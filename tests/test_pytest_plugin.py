@@ -66,7 +66,7 @@ def test_good_passes_bad_fails_with_readable_text_and_junit(pytester, fake):
         "*_ internal.ipynb::cnns/3 _*", "auditor internal error (not the student's fault):", "cnns/3: error*"])
     result.stdout.fnmatch_lines([
         "*_ unreadable.ipynb::audit _*",
-        "*unreadable.ipynb: not audited: *unreadable.ipynb: not valid JSON (line 1)",
+        "*unreadable.ipynb: not audited: not valid JSON (line 1)",
     ])
     assert "Traceback" not in text and "auditor/gate/pytest_plugin.py" not in text
     # each notebook is audited once for collection and once, fully, when its first item runs
@@ -106,17 +106,16 @@ def test_fail_on_and_no_execute(pytester, fake):
 
 def test_bad_fail_on_is_a_usage_error(pytester, fake):
     write_notebook(pytester.path / "good.ipynb")
-    result = run_inner(pytester, "--audit", "--audit-fail-on", "nonsense")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result = run_inner(pytester, "--audit", "--audit-fail-on", "nonsense", subprocess=True)
+    assert result.ret == 2   # the gate's usage exit code
     assert "unknown item(s) nonsense" in result.stderr.str()
 
 
 def test_bad_spec_is_a_usage_error(pytester, fake):
     write_notebook(pytester.path / "good.ipynb")
-    result = run_inner(pytester, "--audit", "--audit-assignment", "missing.toml")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result = run_inner(pytester, "--audit", "--audit-assignment", "missing.toml", subprocess=True)
+    assert result.ret == 2
     assert "missing.toml: no such spec file" in result.stderr.str()
-    assert fake.calls == []
 
 
 @pytest.mark.slow

@@ -145,6 +145,41 @@ def test_xss_report_runs_nothing_and_loads_nothing(loopback, tmp_path, with_csp)
     assert f"fetch('{url}/breakout')" in dom.text
 
 
+def test_class_report_of_hostile_results_runs_nothing(loopback, tmp_path):
+    """The class report shares the notebook report's environment, formatter and CSP: the same
+    payloads in file names, claims, question ids and reasons stay inert there too."""
+    import json
+    from dataclasses import replace
+
+    from auditor.batch.class_report import build_class_data, render_class_report
+    from auditor.report.writer import result_json_text
+
+    url = f"http://127.0.0.1:{loopback.server_port}"
+    entries = []
+    for i in range(2):           # two identical answers: also a copied pair, named by hostile file names
+        result = hostile_result(url)
+        result = replace(result, notebook=f"{i}{result.notebook}")
+        stored = json.loads(result_json_text(result))
+        entries.append({"id": f"s{i}", "file": result.notebook, "status": "audited", "result": stored,
+                        "failing": ["cnns/3"], "html": f"submissions/s{i}.html"})
+    entries.append({"id": "s2", "file": f"<script>fetch('{url}/bad')</script>.ipynb", "status": "not-audited",
+                    "reason": f"<img src=x onerror=\"fetch('{url}/reason')\">", "result": None})
+    data = build_class_data(entries)
+    assert data["copied_pairs"] and data["questions"][0]["wrong_claims"][0]["count"] == 2
+    report = tmp_path / "index.html"
+    report.write_text(render_class_report(data), encoding="utf-8")
+
+    dom = facts(dump_dom(report, tmp_path / "profile"))
+
+    assert dom.title.startswith("Class report: 3 submissions") and "PWNED" not in dom.title  # (+ the bars' titles)
+    assert loopback.requests == []
+    for forbidden in ("script", "img", "iframe", "link", "object", "embed"):
+        assert forbidden not in dom.tags, forbidden
+    assert not [a for a in dom.attrs if a[1].startswith("on")]
+    assert not [a for a in dom.attrs if a[1] == "href" and (a[2] or "").lower().startswith("javascript")]
+    assert f"fetch('{url}/script')" in dom.text and f"fetch('{url}/reason')" in dom.text   # shown, inert
+
+
 def _hostile_notebook(url: str, folder: Path) -> Path:
     """Our example assignment answered with payloads (markdown, outputs, metadata, file name)."""
     import importlib.util
@@ -184,7 +219,8 @@ def _hostile_notebook(url: str, folder: Path) -> Path:
 
 
 def test_pipeline_report_of_a_hostile_notebook_runs_nothing(loopback, tmp_path):
-    pipeline = pytest.importorskip("auditor.pipeline")
+    from auditor import pipeline
+
     url = f"http://127.0.0.1:{loopback.server_port}"
     result = pipeline.audit(str(_hostile_notebook(url, tmp_path)), execute=False)
     assert result.error is None, result.error

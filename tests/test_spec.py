@@ -36,7 +36,7 @@ key = "false"
     ('[[questions]]\nid = "nope"', "is not '<section>/<n>'"),
     ('[[questions]]\nid = "other/1"', "not declared"),
     ('[[questions]]\nid = "losses-and-activation-functions/1"\n[[questions]]\nid = "losses-and-activation-functions/1"', "duplicate"),
-    ('[[questions]]\nid = "losses-and-activation-functions/1"\nkee = 1', "unknown field"),
+    ('[[questions]]\nid = "losses-and-activation-functions/1"\nkee = 1', "unknown key questions\\[0\\].kee"),
     ('[[questions]]\nid = "losses-and-activation-functions/1"\nclaim = "essay"', "claim"),
     ('[[questions]]\nid = "losses-and-activation-functions/1.1"', "no parent"),
     ('[[questions]]\nid = "losses-and-activation-functions/1"\nanswer_patterns = ["("]', "not a valid regex"),

@@ -108,8 +108,6 @@ def test_not_visible_without_the_install(tmp_path):
 
 
 def test_audit_uses_the_third_party_check(installed, tmp_path):
-    if not (Path(__file__).resolve().parents[1] / "auditor" / "pipeline.py").exists():
-        pytest.skip("the audit pipeline is not built yet")
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Convolution practice"),
@@ -125,7 +123,7 @@ def test_audit_uses_the_third_party_check(installed, tmp_path):
         [sys.executable, "-m", "auditor", "audit", str(notebook), "--assignment", str(spec), "--no-execute",
          "--json", str(tmp_path / "out.json"), "--html", str(tmp_path / "out.html")],
         capture_output=True, text=True, env=_env(installed), cwd=tmp_path, timeout=120)
-    assert result.returncode in (0, 1), result.stderr
+    assert result.returncode == 1, result.stderr   # the claim 31 fails: findings
     report = json.loads((tmp_path / "out.json").read_text())
     question = next(q for q in report["questions"] if q["id"] == "convolutions/1")
     assert question["check"] == "conv_output_size"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from auditor.batch.runner import FORKSERVER_PRELOAD
+from auditor.batch.local_pool import FORKSERVER_PRELOAD
 
 
 def test_warm_up_is_preloaded_last_and_every_step_succeeds():
@@ -44,3 +44,21 @@ def test_a_failing_step_is_reported_and_skipped(monkeypatch):
     monkeypatch.setattr(w, "_steps", lambda: [boom, fine])
     assert w.warm_up() == ["boom: RuntimeError: no such thing"]
     assert calls == ["fine"]
+
+
+def test_every_preloaded_module_imports():
+    """multiprocessing skips a preload name that does not import, silently: the workers would then
+    import it themselves, each one, for seconds.  Every listed name must import."""
+    from auditor.batch.local_pool import missing_preloads
+
+    assert missing_preloads() == []
+    assert missing_preloads(("auditor.no_such_module", "torch")) == ["auditor.no_such_module"]
+    # a fresh interpreter, as the fork server is (the warm-up itself: the test above)
+    code = ("import importlib, sys\n"
+            "from auditor.batch.local_pool import FORKSERVER_PRELOAD\n"
+            "for name in FORKSERVER_PRELOAD[:-1]:\n"
+            "    importlib.import_module(name)\n"
+            "print('ok', len(FORKSERVER_PRELOAD))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["ok", str(len(FORKSERVER_PRELOAD))]

@@ -74,6 +74,10 @@ def dropout_probabilities(code: str) -> tuple[float, ...]:
 def _recognise(q: FoundQuestion, nb: ParsedNotebook) -> dict:
     text = normalise(" ".join(q.lines))
     codes = [nb.cells[i].source for i in q.code_cells[:1]]
+    from auditor.assignment.question_inputs import recognise  # the question's own inputs
+
+    if proposed := recognise(q, nb):
+        return proposed
     if "receptive field" in text:
         for code in codes:
             if "Sequential" in code and "Conv2d" in code:

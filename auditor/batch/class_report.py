@@ -16,26 +16,15 @@ loads, and has no script at all.
 """
 from __future__ import annotations
 
-import functools
-import json
 from collections import Counter, defaultdict
 from typing import Any, Iterable, Mapping, Sequence
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
 from auditor.batch.copies import answers_from_results, find_copied_pairs
+from auditor.report.environment import render_page
+from auditor.report.values import format_value
+from auditor.report.view import STATUSES as STATUS_VIEWS, anchor
 
-CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
-
-STATUSES = ("pass", "fail", "review", "unanswered", "manual", "error")
-STATUS_LABEL = {
-    "pass": "passed", "fail": "failed", "review": "needs review", "unanswered": "blank",
-    "manual": "answered, graded by hand", "error": "internal error",
-}
-STATUS_COLOUR = {
-    "pass": "#2e7d32", "fail": "#c62828", "review": "#ef8f00", "unanswered": "#9e9e9e",
-    "manual": "#1565c0", "error": "#6a1b9a",
-}
+STATUSES = tuple(STATUS_VIEWS)
 EXEC_ORDER = {"ok": 0, "skipped": 1, "errors": 2, "timeout": 3, "crashed": 4, None: 5}
 
 #: the sortable columns: key -> (header, what to sort by)
@@ -52,21 +41,6 @@ SORT_COLUMNS: dict[str, str] = {
 }
 WRONG_CLAIMS_SHOWN = 8
 BAR_WIDTH = 320
-
-
-def format_claim(value: Any) -> str:
-    """A claimed value as a short readable text (125, 0.12, [5, 6, 7], "true")."""
-    if value is None:
-        return "(none)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(format_claim(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    return str(value)
 
 
 def _sort_value(row: Mapping[str, Any], key: str) -> Any:
@@ -102,10 +76,18 @@ def _bar(counts: Mapping[str, int], total: int) -> list[dict[str, Any]]:
         if not n or not total:
             continue
         w = BAR_WIDTH * n / total
-        segs.append({"status": st, "x": round(x, 2), "width": round(w, 2), "colour": STATUS_COLOUR[st],
-                     "n": n, "share": n / total, "label": STATUS_LABEL[st]})
+        view = STATUS_VIEWS[st]
+        segs.append({"status": st, "x": round(x, 2), "width": round(w, 2), "colour": view.colour,
+                     "n": n, "share": n / total, "label": view.label})
         x += w
     return segs
+
+
+def _question_link(entry: Mapping[str, Any], question_id: str) -> str | None:
+    """The submission's report, at the question's box (the anchor the view model gives it)."""
+    if entry.get("html"):
+        return f"{entry['html']}#{anchor(question_id)}"
+    return entry.get("json")
 
 
 def build_class_data(entries: Sequence[Mapping[str, Any]], *, meta: Mapping[str, Any] | None = None,
@@ -149,9 +131,9 @@ def build_class_data(entries: Sequence[Mapping[str, Any]], *, meta: Mapping[str,
                                                         "wrong_value": {}, "check": q.get("check")})
             qd["counts"][q["status"]] += 1
             if q.get("expected") is not None:
-                qd["expected"][format_claim(q["expected"])] += 1
+                qd["expected"][format_value(q["expected"])] += 1
             if q["status"] == "fail":
-                k = json.dumps(q.get("claimed"), sort_keys=True, default=str)
+                k = format_value(q.get("claimed"))  # grouped by what the page shows
                 qd["wrong"][k].append(sid)
                 qd["wrong_value"][k] = q.get("claimed")
 
@@ -170,8 +152,8 @@ def build_class_data(entries: Sequence[Mapping[str, Any]], *, meta: Mapping[str,
             "expected": qd["expected"].most_common(1)[0][0] if qd["expected"] else None,
             "bar": _bar(counts, total),
             "wrong_claims": [
-                {"claimed": qd["wrong_value"][k], "text": format_claim(qd["wrong_value"][k]), "count": len(sids),
-                 "submissions": [{"id": s, "file": by_id[s]["file"], "link": by_id[s].get("html") or by_id[s].get("json")}
+                {"claimed": qd["wrong_value"][k], "text": format_value(qd["wrong_value"][k]), "count": len(sids),
+                 "submissions": [{"id": s, "file": by_id[s]["file"], "link": _question_link(by_id[s], qd["id"])}
                                  for s in sids]}
                 for k, sids in wrong
             ],
@@ -217,29 +199,12 @@ def build_class_data(entries: Sequence[Mapping[str, Any]], *, meta: Mapping[str,
     }
 
 
-@functools.lru_cache(maxsize=1)
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("auditor", "templates"),
-        autoescape=select_autoescape(enabled_extensions=("html", "htm", "html.j2"), default_for_string=True,
-                                     default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["pct"] = lambda x: f"{100 * float(x):.0f}%"
-    env.filters["num"] = lambda x: "" if x is None else format_claim(x)
-    return env
-
-
 def render_class_report(data: Mapping[str, Any]) -> str:
     """The self-contained, script-free class report page."""
-    return _environment().get_template("class_report.html.j2").render(
-        csp=CONTENT_SECURITY_POLICY,
+    return render_page(
+        "class_report.html.j2",
         columns=SORT_COLUMNS,
-        statuses=STATUSES,
-        status_label=STATUS_LABEL,
-        status_colour=STATUS_COLOUR,
+        statuses=list(STATUS_VIEWS.values()),
         bar_width=BAR_WIDTH,
         shown=WRONG_CLAIMS_SHOWN,
         **data,

@@ -15,7 +15,7 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -40,14 +40,19 @@ def compile_id_pattern(pattern: str | None) -> re.Pattern[str] | None:
     return rx
 
 
-def student_id(relpath: str, pattern: re.Pattern[str] | None) -> tuple[str, bool]:
-    """(id, matched): the pattern's ``id`` group, else the file's stem (matched False)."""
+class StudentId(NamedTuple):
+    id: str
+    matched: bool       # False: --id-pattern was given and did not match (the id is the file's stem)
+
+
+def student_id(relpath: str, pattern: re.Pattern[str] | None) -> StudentId:
+    """The pattern's ``id`` group, else the file's stem (``matched`` False when a pattern missed)."""
     if pattern is not None:
         m = pattern.search(relpath)
         if m and m.group("id"):
-            return m.group("id"), True
-        return Path(relpath).stem, False
-    return Path(relpath).stem, True
+            return StudentId(m.group("id"), True)
+        return StudentId(Path(relpath).stem, False)
+    return StudentId(Path(relpath).stem, True)
 
 
 def question_columns(results: Iterable[Mapping[str, Any] | None]) -> list[str]:
@@ -116,3 +121,16 @@ def grades_csv_text(rows: Sequence[Mapping[str, Any]],
     writer.writerow(header)
     writer.writerows(data)
     return buf.getvalue()
+
+
+def write_grades(out_dir: Path, entries: Sequence[Mapping[str, Any]]) -> Path:
+    """Write ``<out_dir>/grades.csv`` for a batch's submission entries (the one place it is written)."""
+    from auditor.batch.cache import write_text_atomic
+    from auditor.review.publish import apply_to_batch  # a TA's decisions (auditor review), when any
+
+    path = Path(out_dir) / "grades.csv"
+    ta = apply_to_batch(out_dir, entries)
+    write_text_atomic(path, grades_csv_text(
+        [{"student_id": e["student_id"], "file": e["file"], "result": e["result"], "status": e["status"]}
+         for e in entries], ta=ta), fsync=False)
+    return path

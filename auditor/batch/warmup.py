@@ -1,6 +1,6 @@
 """Warm-up of a batch's fork server: what every audit worker would otherwise do on its own.
 
-Imported once (``auditor.batch.runner.FORKSERVER_PRELOAD``) by the fork server that multiprocessing
+Imported once (``auditor.batch.local_pool.FORKSERVER_PRELOAD``) by the fork server that multiprocessing
 forks the batch's workers from, after torch and the pipeline are imported.  Each step below is
 work the first audits of *every* worker repeated, done here once per batch and inherited by
 every worker through the fork:
@@ -61,13 +61,14 @@ def _steps() -> list:
         import auditor.assignment.structure  # noqa: F401
         import auditor.judge.tamper  # noqa: F401
         from auditor.load.markdown_blocks import parse_blocks
-        from auditor.report.html import _environment, render_markdown_safe
+        from auditor.report.environment import environment
+        from auditor.report.markdown import render_markdown_safe
 
         p, q = sympy.symbols("p q")
         sympy.simplify((1 - p) * (1 - q) - (1 - p - q + p * q))
         parse_blocks("# warm-up\n\n1. item *text*")
         render_markdown_safe("warm-up *text*")
-        _environment().get_template("report.html.j2")
+        environment().get_template("report.html.j2")
 
     def freeze_heap() -> None:
         import gc

@@ -146,6 +146,9 @@ _NAMED_VALUE = re.compile(
     r"\b(?:equivalent|single|combined|total|overall|resulting|effective|new)\s+(?:dropout\s+)?(?:probability|rate|p)\b"
     r"[^.\n\d=]{0,30}?(?:\bis\b|=|:)\s*(?:approximately\s+|about\s+)?(?P<v>\d*\.\d+|\d+(?:\.\d+)?\s*%)", re.I)
 
+# the whole answer is one number ("Answer: 0.28")
+_BARE_VALUE = re.compile(r"^[\W_]*(?:(?:the\s+|my\s+)?answer\s*(?:is)?\W*)?\$?\s*(?P<v>\d*\.?\d+)\s*(?P<pct>%)?\s*\$?[\s.]*$", re.I)
+
 
 def read_probability(answer: Answer, question: QuestionSpec | None = None) -> Claim:
     segs = pick_segments(answer, ("markdown", "output", "code"))
@@ -201,6 +204,12 @@ def read_probability(answer: Answer, question: QuestionSpec | None = None) -> Cl
             value = float(v.rstrip("%")) / 100.0 if v.endswith("%") else float(v)
             value_at = (m.start("v"), m.end("v"))
             confidence, reason = 0.7, "value stated for the equivalent probability, without q"
+    if value is None and formula is None and (bare := _BARE_VALUE.match(doc.text)):
+        # the whole answer is one number ("Answer: 0.28"): that is the value of q
+        num = float(bare["v"]) / (100.0 if bare["pct"] else 1.0)
+        if 0.0 <= num <= 1.0:
+            value, value_at = num, (bare.start("v"), bare.end("v"))
+            notes.append("the answer is a bare number, read as q")
     if value is None and formula is None:
         return Claim(kind="probability", readable=False, notes=("no value or formula for q found",))
     at = value_at or formula_at

@@ -16,6 +16,7 @@ shape          list[int]                                         auditor.claims.
 cause          "vanishing" / "exploding" / "other"               auditor.claims.concept
 yesno          "yes" / "no"                                      auditor.claims.yesno  
 code           bool: numerical-gradient code written             auditor.claims.code
+choice         sorted list of option labels ([1, 3], ["iii"])     auditor.claims.choice
 =============  ================================================  =========================
 
 A claim that cannot be read has ``readable=False`` (and value None): the check then
@@ -28,6 +29,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable
 
+from auditor.claims.choice import read_choice
 from auditor.claims.code import read_code_filled
 from auditor.claims.code_value import printed_only, read_code_value
 from auditor.claims.confidence import assess
@@ -47,6 +49,7 @@ READERS: dict[str, Callable[[Answer, QuestionSpec], Claim]] = {
     "cause": read_cause,
     "yesno": read_yesno,
     "code": read_code_filled,
+    "choice": read_choice,
 }
 
 KINDS = tuple(READERS)

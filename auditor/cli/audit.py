@@ -1,50 +1,42 @@
-"""``auditor audit NOTEBOOK``: audit one notebook, write HTML + JSON, print a table."""
+"""``auditor audit NOTEBOOK``: audit one notebook, write HTML + JSON, print a table.
+
+Takes the shared options of every entry point (auditor.options); exit codes as ``gate``:
+0 ok, 1 findings, 2 usage error or unreadable notebook, 3 internal error.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from auditor.gate.exit_policy import exit_code_for, parse_fail_on
+from auditor.gate.exit_policy import exit_code_for
 from auditor.models import ExitCode
+from auditor.options import UsageError, add_options, options_from_args
 from auditor.report.result_json import result_to_dict
-from auditor.assignment.spec import SpecError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("notebook", help="the submitted .ipynb")
-    p.add_argument("--assignment", default="auto",
-                   help="'auto' (default: pick the shipped spec that fits), a spec .toml, or 'none' (spec-less)")
+    add_options(p)
     p.add_argument("--html", help="HTML report path (default reports/<stem>.html)")
     p.add_argument("--json", help="JSON report path (default reports/<stem>.json)")
     p.add_argument("--out-dir", default="reports", help="folder for the default report paths (default: reports)")
-    p.add_argument("--no-execute", action="store_true", help="do not run the notebook")
-    p.add_argument("--no-sandbox", action="store_true", help="run the kernel without isolation (trusted notebooks only)")
-    p.add_argument("--timeout-cell", type=float, default=60, help="seconds per cell (default 60)")
-    p.add_argument("--timeout", type=float, default=600, help="seconds for the whole notebook (default 600)")
-    p.add_argument("--fail-on", default=None,
-                   help="what makes the exit code 1: comma list of fail,unanswered,review,error,execution,tampered "
-                        "(default fail,unanswered,error,execution)")
     p.add_argument("--quiet", "-q", action="store_true", help="no table, only the report paths")
 
 
 def run(args: argparse.Namespace) -> int:
-    from auditor.pipeline import audit
+    from auditor.session import audit_safely, prepare_run
 
     try:
-        fail_on = parse_fail_on(args.fail_on)
-    except ValueError as exc:
+        options = options_from_args(args)
+        prepared = prepare_run(options)
+    except UsageError as exc:
         print(f"auditor: {exc}", file=sys.stderr)
         return int(ExitCode.USAGE)
-    try:
-        result = audit(args.notebook, assignment=args.assignment, execute=not args.no_execute,
-                       timeout_cell=args.timeout_cell, timeout_total=args.timeout, sandbox=not args.no_sandbox)
-    except SpecError as exc:
-        print(f"auditor: {exc}", file=sys.stderr)
-        return int(ExitCode.USAGE)
+    result = audit_safely(args.notebook, options.audit_kwargs(prepared.spec))
     data = result_to_dict(result)
     if result.error and result.error_kind == "input":
-        print(f"auditor: {result.error}", file=sys.stderr)
+        print(f"auditor: {args.notebook}: {result.error}", file=sys.stderr)
         return int(ExitCode.USAGE)
 
     from auditor.report.writer import write_reports
@@ -60,4 +52,4 @@ def run(args: argparse.Namespace) -> int:
 
         print_result(result)
     print(f"report: {html_path}  {json_path}")
-    return int(exit_code_for(data, fail_on))
+    return int(exit_code_for(data, options.fail_on))

@@ -1,11 +1,15 @@
 """``auditor batch``: audit a whole class, write per-submission reports, the class report, grades.csv.
 
-    auditor batch SUBMISSIONS_DIR_OR_GLOB [--assignment auto|SPEC] [--out reports/class]
-                  [--jobs N] [--scheduler tcp://HOST:8786] [--id-pattern RE] [--no-execute]
+    auditor batch SUBMISSIONS... [shared options] [--out reports/class] [--jobs N]
+                  [--scheduler tcp://HOST:8786] [--id-pattern RE]
 
-Exit code (auditor.gate.exit_policy, over every submission): 0 when no submission has findings,
-1 when any has (or could not be audited), 2 for usage errors (nothing matched, unreadable spec,
-bad --id-pattern), 3 when an audit hit an internal error of ours, 130 when interrupted.
+The shared options (auditor.options: --assignment, --specs, --fail-on, --no-execute,
+--timeout-cell, --timeout-total, --no-sandbox, --require-sandbox) are those of ``audit``, ``gate``
+and ``pytest --audit``.  Exit code (auditor.gate.exit_policy.worst_exit_code, as ``gate``): the
+worst submission decides, 3 an internal error of ours, 2 a submission that cannot be read, 1
+findings, 0 none; 2 also for usage errors found before any submission is audited (nothing
+matched, a bad spec, bad --id-pattern, degraded isolation with --require-sandbox); 130 when
+interrupted.
 """
 from __future__ import annotations
 
@@ -15,13 +19,13 @@ import signal
 import sys
 
 from auditor.models import ExitCode
+from auditor.options import UsageError, add_options, options_from_args
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("submissions", metavar="SUBMISSIONS_DIR_OR_GLOB",
-                   help="a folder (searched recursively for .ipynb), a glob such as 'hw/*/*.ipynb', or one file")
-    p.add_argument("--assignment", default="auto", metavar="auto|SPEC",
-                   help="assignment spec (TOML) to judge against; 'auto' picks the best shipped spec per notebook")
+    p.add_argument("submissions", metavar="SUBMISSIONS", nargs="+",
+                   help="folders (searched recursively for .ipynb), globs such as 'hw/*/*.ipynb', or files")
+    add_options(p)
     p.add_argument("--out", default=os.path.join("reports", "class"), metavar="DIR",
                    help="output folder: index.html, summary.json, grades.csv, submissions/ (default: reports/class)")
     p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
@@ -31,24 +35,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--id-pattern", default=None, metavar="RE",
                    help="regex with a named group 'id' searched in each file's path, for grades.csv "
                         "(default: the file name without .ipynb)")
-    p.add_argument("--no-execute", action="store_true", help="do not run the notebooks (read answers only)")
-    p.add_argument("--timeout-cell", type=float, default=60, metavar="S", help="per-cell timeout (default 60 s)")
-    p.add_argument("--timeout", type=float, default=600, metavar="S", help="per-notebook timeout (default 600 s)")
-    p.add_argument("--fail-on", default=None, metavar="LIST",
-                   help="what makes a submission count as failing, e.g. fail,unanswered,execution")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from auditor.batch.runner import BatchUsageError, run_batch
-    from auditor.gate.exit_policy import parse_fail_on
+    from auditor.batch.runner import run_batch
 
     err = Console(stderr=True)
     try:
-        fail_on = parse_fail_on(args.fail_on)
-    except ValueError as exc:
+        options = options_from_args(args)
+    except UsageError as exc:
         print(f"auditor batch: {exc}", file=sys.stderr)
         return int(ExitCode.USAGE)
     if args.jobs is not None and args.jobs < 1:
@@ -61,19 +59,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = run_batch(
             args.submissions,
-            assignment=args.assignment,
+            options=options,
             out_dir=args.out,
             jobs=args.jobs,
             scheduler=args.scheduler,
             id_pattern=args.id_pattern,
             progress=not args.quiet,
-            execute=not args.no_execute,
-            timeout_cell=args.timeout_cell,
-            timeout_total=args.timeout,
-            fail_on=fail_on,
             console=err,
         )
-    except BatchUsageError as exc:
+    except UsageError as exc:
         print(f"auditor batch: {exc}", file=sys.stderr)
         return int(ExitCode.USAGE)
     finally:

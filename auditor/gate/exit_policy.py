@@ -54,3 +54,14 @@ def exit_code_for(result: Mapping[str, Any], fail_on: Iterable[str] = DEFAULT_FA
     if any(q["status"] == "error" for q in result.get("questions", [])):
         return ExitCode.INTERNAL
     return ExitCode.FINDINGS if failing_reasons(result, fail_on) else ExitCode.OK
+
+
+def worst_exit_code(results: Iterable[Mapping[str, Any] | None], fail_on: Iterable[str] = DEFAULT_FAIL_ON) -> ExitCode:
+    """The exit code of a run over many notebooks, the same in ``batch``, ``gate`` and pytest:
+    the worst one decides, internal error (3) > could not be read (2) > findings (1) > ok (0).
+    A notebook without a result (not run: the run was interrupted) counts as a finding."""
+    fail_on = frozenset(fail_on)
+    worst = ExitCode.OK
+    for r in results:
+        worst = max(worst, exit_code_for(r, fail_on) if r else ExitCode.FINDINGS)
+    return worst

@@ -9,6 +9,11 @@ without execution; the full audit (with execution) runs once per file, lazily, w
 its items runs, whatever the order; every item then reads its verdict from that one result.
 With xdist (``-n``), a notebook's items share one worker (and one kernel run): the default
 distribution becomes ``loadfile`` when ``--audit`` is on.
+
+The options are the shared ones of every entry point (auditor.options), each as ``--audit-<name>``;
+the run is prepared once (auditor.session.prepare_run: spec checked, sandbox probed, one warning
+line) and the exit codes are the gate's: 2 for a usage error (before any notebook is audited) or
+a notebook that cannot be read, 3 for an internal error of ours, 1 for findings.
 """
 from __future__ import annotations
 
@@ -25,29 +30,49 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(_GROUP, "auditing notebook answers (auditor)")
     group.addoption("--audit", action="store_true", default=False,
                     help="collect .ipynb files and test each question's answer")
-    group.addoption("--audit-assignment", default="auto", metavar="auto|SPEC",
-                    help="assignment spec (TOML path or shipped id); auto picks the best fit (default)")
-    group.addoption("--audit-fail-on", default=None, metavar="ITEMS",
-                    help="comma-separated: fail,unanswered,review,error,execution,tampered "
-                         "(default: error,execution,fail,unanswered)")
-    group.addoption("--audit-no-execute", action="store_true", default=False,
-                    help="do not run the notebooks (answers only; the execution item is skipped)")
-    group.addoption("--audit-timeout-cell", type=float, default=60, metavar="S",
-                    help="per-cell timeout in seconds (default 60)")
+    from auditor.options import add_pytest_options
+
+    add_pytest_options(group)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("audit", False):
         return
-    from auditor.gate.exit_policy import parse_fail_on
-
-    from auditor.gate.run import GateUsageError, load_assignment
+    from auditor.options import UsageError, options_from_pytest
+    from auditor.session import prepare_run
 
     try:
-        config._auditor_fail_on = parse_fail_on(config.getoption("audit_fail_on"))  # type: ignore[attr-defined]
-        config._auditor_assignment = load_assignment(config.getoption("audit_assignment"))  # type: ignore[attr-defined]
-    except (ValueError, GateUsageError) as exc:
-        raise pytest.UsageError(str(exc)) from None
+        options = options_from_pytest(config)
+        # an xdist worker takes the controller's word for the sandbox: probed (and warned) once
+        prepared = prepare_run(options, probe=not hasattr(config, "workerinput"))
+    except UsageError as exc:
+        pytest.exit(f"auditor: {exc}", returncode=USAGE_EXIT)
+    config._auditor_options = options  # type: ignore[attr-defined]
+    config._auditor_fail_on = options.fail_on  # type: ignore[attr-defined]
+    config._auditor_kwargs = options.audit_kwargs(prepared.spec)  # type: ignore[attr-defined]
+    config.pluginmanager.register(_ExitCode(), "auditor-exit-code")
+
+
+USAGE_EXIT = 2
+_EXIT_PROPERTY = "auditor_exit_code"
+
+
+class _ExitCode:
+    """The session's exit code as the gate's: the worst audited notebook decides (3 internal error,
+    2 unreadable notebook) when pytest would say 0 or 1; each item carries its notebook's code."""
+
+    def __init__(self) -> None:
+        self.worst = 0
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name == _EXIT_PROPERTY:
+                self.worst = max(self.worst, int(value))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if session.exitstatus in (0, 1) and self.worst > 1:
+            session.exitstatus = self.worst
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -67,7 +92,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if not parent.config.getoption("audit", False):
         return None
-    if file_path.suffix != ".ipynb" or ".ipynb_checkpoints" in file_path.parts:
+    from auditor.batch.discover import is_notebook_path
+
+    if not is_notebook_path(file_path):
         return None
     return AuditedNotebook.from_parent(parent, path=file_path)
 
@@ -84,16 +111,11 @@ class AuditedNotebook(pytest.File):
     """One notebook: its items are the questions of its audit plus ``execution``."""
 
     def _options(self, *, execute: bool) -> dict[str, Any]:
-        cfg = self.config
-        return {
-            "assignment": cfg._auditor_assignment,
-            "execute": execute,
-            "timeout_cell": cfg.getoption("audit_timeout_cell"),
-        }
+        return {**self.config._auditor_kwargs, "execute": execute}  # type: ignore[attr-defined]
 
     @property
     def executes(self) -> bool:
-        return not self.config.getoption("audit_no_execute")
+        return self.config._auditor_options.execute  # type: ignore[attr-defined]
 
     def collect(self):
         from auditor.gate.run import audit_to_dict, item_ids
@@ -120,12 +142,15 @@ class AuditItem(pytest.Item):
     """One question (``cnns/3``) or the notebook's ``execution``."""
 
     def runtest(self) -> None:
+        from auditor.gate.exit_policy import exit_code_for
         from auditor.gate.formats import item_text
         from auditor.gate.run import item_verdict, tampered_messages
 
         result = self.parent.result()
-        verdict = item_verdict(result, self.name, self.config._auditor_fail_on)  # type: ignore[attr-defined]
+        fail_on = self.config._auditor_fail_on  # type: ignore[attr-defined]
+        verdict = item_verdict(result, self.name, fail_on)
         self.user_properties.append(("status", verdict.status))
+        self.user_properties.append((_EXIT_PROPERTY, int(exit_code_for(result, fail_on))))
         if verdict.skipped:
             pytest.skip(f"{self.name}: {verdict.status} (--audit-no-execute)")
         if verdict.failed:

@@ -13,20 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
-from auditor.gate.exit_policy import DEFAULT_FAIL_ON, exit_code_for, failing_reasons
+from auditor.gate.exit_policy import DEFAULT_FAIL_ON, exit_code_for, failing_reasons, worst_exit_code
 from auditor.models import AuditResult, ExitCode
+from auditor.options import AuditOptions, UsageError
+from auditor.session import AuditFunction
 
 EXECUTION_ITEM = "execution"
 EXECUTION_FAILURES = ("errors", "timeout", "crashed")
 
-#: audit(path, **options) -> AuditResult (or its JSON dict); pipeline.audit by default
-AuditFunction = Callable[..., "AuditResult | Mapping[str, Any]"]
 
-
-class GateUsageError(Exception):
-    """Bad paths given to the gate (exit 2): the message names the path and the problem."""
+#: bad paths, spec or setup given to the gate (exit 2): the message names what and why
+GateUsageError = UsageError
 
 
 @dataclass(frozen=True)
@@ -68,53 +67,17 @@ class GateReport:
     @property
     def exit_code(self) -> ExitCode:
         """The worst code over all notebooks: internal (3) > unreadable (2) > findings (1) > ok (0)."""
-        return max((d.exit_code for d in self.decisions), default=ExitCode.OK)
+        return worst_exit_code((d.result for d in self.decisions), self.fail_on)
 
 
-# --------------------------------------------------------------------------- paths
+# --------------------------------------------------------------------------- paths and auditing
 
 def find_notebooks(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and directories (recursively, skipping checkpoints) into .ipynb files."""
-    found: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            found += sorted(
-                f for f in p.rglob("*.ipynb")
-                if ".ipynb_checkpoints" not in f.parts and f.is_file()
-            )
-        elif p.is_file():
-            found.append(p)
-        elif p.exists():
-            raise GateUsageError(f"{raw}: not a file or directory")
-        else:
-            raise GateUsageError(f"{raw}: no such file or directory")
-    unique: list[Path] = []
-    for f in found:
-        if f not in unique:
-            unique.append(f)
-    return unique
+    """Expand files, directories (recursively, skipping checkpoints) and globs into .ipynb files
+    (auditor.batch.discover, the discovery of every entry point); UsageError when nothing is found."""
+    from auditor.batch.discover import discover
 
-
-# --------------------------------------------------------------------------- auditing
-
-def load_assignment(value: Any) -> Any:
-    """``--assignment``: "auto"/"none" pass through; a spec path (or the id of a shipped spec)
-    is loaded once for all notebooks.
-
-    Raises GateUsageError (exit 2) naming the file when the spec cannot be used.
-    """
-    if value in (None, "auto", "none") or not isinstance(value, (str, Path)):
-        return value
-    from auditor.pipeline import validate_spec
-    from auditor.assignment.spec import SpecError, spec_from_argument
-
-    try:
-        spec = spec_from_argument(value)
-        validate_spec(spec)
-        return spec
-    except SpecError as exc:
-        raise GateUsageError(str(exc)) from None
+    return list(discover(paths).files)
 
 
 def default_audit_function() -> AuditFunction:
@@ -124,44 +87,15 @@ def default_audit_function() -> AuditFunction:
 
 
 def audit_to_dict(path: str | Path, *, audit_fn: AuditFunction | None = None, **options: Any) -> dict[str, Any]:
-    """Audit one notebook and return the result's JSON dict; never raises for one notebook.
-
-    An unreadable notebook becomes a dict with ``error_kind="input"``; a crash of our code one
-    with ``error_kind="internal"`` (the message names the exception, not the student).
-    """
+    """Audit one notebook and return the result's JSON dict; never raises for one notebook
+    (auditor.session.audit_safely: unreadable -> ``error_kind="input"``, our crash -> ``"internal"``)."""
     from auditor.report.result_json import result_to_dict
+    from auditor.session import audit_safely
 
-    try:
-        fn = audit_fn or default_audit_function()
-        result = fn(str(path), **options)
-    except Exception as exc:  # noqa: BLE001 - one notebook must not stop the gate
-        kind = "input" if _is_input_error(exc) else "internal"
-        message = str(exc) if kind == "input" else f"internal error: {type(exc).__name__}: {exc}"
-        return error_dict(str(path), message, kind)
+    result = audit_safely(path, options, audit_fn=audit_fn or default_audit_function(), display=str(path))
     if isinstance(result, AuditResult):
         return result_to_dict(result)
     return dict(result)
-
-
-def error_dict(path: str, message: str, kind: str) -> dict[str, Any]:
-    """The JSON dict of a notebook that could not be audited at all."""
-    return {
-        "notebook": path,
-        "error": message,
-        "error_kind": kind,
-        "assignment": {"id": None, "score": 0.0},
-        "execution": {"status": "skipped", "errors": [], "stale_errors": []},
-        "questions": [],
-        "findings": [],
-    }
-
-
-def _is_input_error(exc: Exception) -> bool:
-    try:
-        from auditor.load.notebook import InputError
-    except ImportError:
-        return False
-    return isinstance(exc, InputError)
 
 
 # --------------------------------------------------------------------------- deciding
@@ -179,23 +113,30 @@ def decide(result: Mapping[str, Any], fail_on: Iterable[str] = DEFAULT_FAIL_ON) 
 def gate(
     paths: Sequence[str | Path],
     *,
-    fail_on: Iterable[str] = DEFAULT_FAIL_ON,
+    options: AuditOptions | None = None,
     audit_fn: AuditFunction | None = None,
-    **options: Any,
+    **legacy: Any,
 ) -> GateReport:
-    """Audit every notebook under ``paths`` and decide.  Raises GateUsageError for bad paths."""
-    fail_on = frozenset(fail_on)
-    if "assignment" in options:
-        options["assignment"] = load_assignment(options["assignment"])
+    """Audit every notebook under ``paths`` and decide; raises UsageError (exit 2) for bad paths,
+    a bad spec or, with ``require_sandbox``, degraded isolation, before any notebook is audited.
+
+    ``options``: the shared options (default ``AuditOptions()``); keywords such as
+    ``fail_on=``, ``assignment=`` or ``execute=`` replace single fields of it."""
+    from dataclasses import replace
+
+    from auditor.session import prepare_run
+
+    options = replace(options or AuditOptions(), **{k: frozenset(v) if k == "fail_on" else v
+                                                    for k, v in legacy.items()})
     notebooks = find_notebooks(paths)
-    if not notebooks:
-        raise GateUsageError(f"{', '.join(map(str, paths)) or '(no paths)'}: no .ipynb notebooks found")
+    prepared = prepare_run(options)
+    kwargs = options.audit_kwargs(prepared.spec)
     decisions = []
     for nb in notebooks:
-        result = audit_to_dict(nb, audit_fn=audit_fn, **options)
+        result = audit_to_dict(nb, audit_fn=audit_fn, **kwargs)
         result["notebook"] = str(nb)   # report paths as given, so annotations point at the file
-        decisions.append(decide(result, fail_on))
-    return GateReport(tuple(decisions), fail_on, dict(options))
+        decisions.append(decide(result, options.fail_on))
+    return GateReport(tuple(decisions), options.fail_on, kwargs)
 
 
 def tampered_messages(result: Mapping[str, Any]) -> dict[str, list[str]]:

@@ -1,5 +1,8 @@
-"""Stage 7, report: an ``AuditResult`` in, HTML, JSON and a terminal table out.
+"""Stage 7, report: an ``AuditResult`` (or its JSON form) in, HTML, JSON and a terminal table out.
 
-``html`` renders through Jinja2 with autoescape; ``result_json`` is the JSON form; ``terminal``
-the table; ``writer`` writes the files atomically.
+``view`` is the one view model (how a status, a question's result and a finding are shown),
+``values`` the one value formatter, ``environment`` the one Jinja2 environment (autoescape,
+StrictUndefined, the CSP) with ``markdown`` the one sanitiser of student markdown: the notebook
+report (``html``) and the class report (``auditor.batch.class_report``) both use them.
+``result_json`` is the JSON form; ``terminal`` the table; ``writer`` writes the files atomically.
 """

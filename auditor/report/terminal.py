@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor.models import AuditResult, Status
-from auditor.report.html import format_value
+from auditor.report.values import format_value
 
 MESSAGE_WIDTH = 70
 

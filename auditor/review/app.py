@@ -31,6 +31,8 @@ from auditor.review.decisions import ChangedAnswer, DecisionError, Member, SpecI
 from auditor.review.grouping import group_answers
 from auditor.review.publish import publish
 from auditor.report.html import CONTENT_SECURITY_POLICY as REPORT_CSP
+from auditor.report.values import format_value
+from auditor.report.view import highlight
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
@@ -66,11 +68,6 @@ class ReviewState:
         return self._specs
 
 
-try:  # the report's shared view model (auditor.report.view / values), where it exists
-    from auditor.report.values import format_value
-    from auditor.report.view import highlight
-except ImportError:  # the report as one module
-    from auditor.report.html import format_value, highlight
 
 
 def create_app(folder: str | Path, *, token: str | None = None, grader: str = "") -> Flask:

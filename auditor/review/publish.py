@@ -8,8 +8,8 @@
   answer text changed (kept, no longer applied), re-renders the reports of students with marks, and
   returns the marks for grades.csv.  Without a review database it does nothing.
 
-A report is rendered again from its JSON dict (``result_from_dict``: the inverse of
-auditor.report.result_json for what the HTML page shows).
+A report is rendered again from its JSON dict (auditor.report.html renders either form), the marks as
+extra rows of each question's box (``render_html(annotations=...)``).
 """
 from __future__ import annotations
 
@@ -56,43 +56,6 @@ def marks(db: ReviewDB, batch: ClassBatch) -> Marks:
 
 # --------------------------------------------------------------------------- the report again
 
-def result_from_dict(d: Mapping[str, Any]) -> Any:
-    """An AuditResult from its JSON dict (enough for the HTML report)."""
-    from auditor.models import (AssignmentSpec, AuditResult, CellError, ExecStatus, ExecutionResult, Finding,
-                                QuestionResult, SpecMatch, Status, freeze)
-
-    a = d.get("assignment") or {}
-    spec = None
-    if a.get("id"):
-        spec = AssignmentSpec(id=a["id"], title=a.get("title") or "", variant=a.get("variant"), path="",
-                              sections=(), questions=())
-    ex = d.get("execution") or {}
-    errs = lambda xs: tuple(CellError(e["cell"], e["ename"], e["evalue"]) for e in xs or [])  # noqa: E731
-    execution = ExecutionResult(
-        status=ExecStatus(ex.get("status", "skipped")), errors=errs(ex.get("errors")),
-        stale_errors=errs(ex.get("stale_errors")),
-        skipped=tuple((s["cell"], s["why"]) for s in ex.get("skipped") or []),
-        isolation=freeze(ex.get("isolation") or {}), duration_s=float(ex.get("duration_s") or 0),
-        message=ex.get("message") or "")
-    questions = tuple(QuestionResult(
-        id=q["id"], status=Status(q["status"]), check=q.get("check") or "", claimed=freeze(q.get("claimed")),
-        expected=freeze(q.get("expected")), message=q.get("message") or "", evidence=q.get("evidence") or "",
-        cells=tuple(q.get("cells") or ()), method=q.get("method") or "",
-        computed_evidence=tuple(q.get("computed_evidence") or ()), details=freeze(q.get("details") or {}),
-        answer_excerpt=q.get("answer_excerpt") or "", answer_text=q.get("answer_text") or "",
-        placement=q.get("placement") or "none", points=float(q.get("points") or 0),
-        max_points=float(q.get("max_points") or 0), key_reason=q.get("key_reason") or "",
-        contested=bool(q.get("contested"))) for q in d.get("questions") or [])
-    return AuditResult(
-        notebook=d.get("notebook") or "", sha256=d.get("sha256") or "",
-        assignment=SpecMatch(spec, float(a.get("score") or 0), a.get("explanation") or "",
-                             tuple((c[0], float(c[1])) for c in a.get("candidates") or [])),
-        questions=questions, execution=execution,
-        findings=tuple(Finding(f["kind"], f["message"], f.get("cell"), f.get("question"))
-                       for f in d.get("findings") or []),
-        auditor_version=d.get("auditor_version") or "", error=d.get("error"), error_kind=d.get("error_kind"))
-
-
 def annotations(result: Mapping[str, Any],
                 file_marks: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, str]]]:
     """The report's extra rows per question (``render_html(annotations=...)``) for one student's marks."""
@@ -121,8 +84,8 @@ def render_report(folder: Path, html_rel: str | None, result: Mapping[str, Any],
     from auditor.batch.cache import write_text_atomic
     from auditor.report.html import render_html
 
-    write_text_atomic(Path(folder) / html_rel, render_html(result_from_dict(result),
-                                                           annotations=annotations(result, file_marks)), fsync=False)
+    write_text_atomic(Path(folder) / html_rel, render_html(result, annotations=annotations(result, file_marks)),
+                      fsync=False)
 
 
 # --------------------------------------------------------------------------- writing

@@ -8,7 +8,7 @@ import pytest
 from auditor.models import ExecStatus
 from tests.hostile import builders as B
 
-loading = pytest.importorskip("auditor.load.notebook")
+from auditor.load import notebook as loading  # noqa: E402
 
 
 @pytest.mark.parametrize("name", ["invalid_json", "empty_file", "non_utf8"])
@@ -50,10 +50,9 @@ def test_xss_file_name_is_kept_as_text(tmp_path):
 # --------------------------------------------------------------------------- through the pipeline
 
 def _audit():
-    pipeline = pytest.importorskip("auditor.pipeline")
-    if not hasattr(pipeline, "audit"):
-        pytest.skip("auditor.pipeline.audit not available")
-    return pipeline.audit
+    from auditor.pipeline import audit
+
+    return audit
 
 
 @pytest.mark.slow

@@ -1,0 +1,402 @@
+"""Read an option selection (single choice or select-all-that-apply) from one answer.
+
+Value: the sorted selected labels - ints for numbered options (``[1, 3]``), lowercase strings for
+letters and roman numerals (``["a", "c"]``, ``["iii", "iv"]``); ``[]`` for "none" when no option
+says "none of the above". The options come from ``params.options`` (labels, or labelled texts
+such as ``"1. Sigmoid"``), else from the key's labels; no other label is read as a selection
+(label kinds: auditor.claims.choice_options). What a careful reader does, in order:
+
+1. Keep the part that states the selection: after the last "Answer:" marker, before an
+   "Explanation:" / "Reason:" marker, markup and LaTeX colour markers removed.
+2. Ticked boxes (``- [x] 1``, ``☑ Sigmoid``): the ticked options.
+3. Per-option verdicts - lines starting with a label (``1. will not change`` ... ``4. may change``)
+   or clauses on one line (``1. True 2. False``, ``2 and 4 are correct, 1 is wrong``). Which verdict
+   means "selected" is ``params.selected_verdict`` (the question's wording; a negated one selects
+   the negated lines), else "true" / "yes" / "correct"; verdicts in the question's own terms
+   without ``selected_verdict`` are review. Numbered explanations without verdicts select their
+   labels, unless they walk through every option or a label list alone stands above them.
+4. A label list where a line starts (after "Answer:", "I choose", "only", ...): ``1, 3``,
+   ``No.1 No.2``, ``- 1, 2``, ``(a) and (c)``, ``ii, iv``, ``(iii)(iv)``, ``[2 3]``, ``1-3``,
+   ``2 and 4 are true``; "not 3" / "except 3" remove 3; "all of the above" / "none" map to the
+   option that says so, else to all options / no option.
+5. Option texts named in the first sentence that names any, joined by "and" / "," / "&"
+   ("Sigmoid and ReLU have this problem"; a name followed by a negation is left out), or the one
+   option with a blank, filled in ("56%" for "(i) is equal to ___").
+
+Hedges ("not sure", "maybe", "either 1 or 3", "1 and 3?") give the reading with
+``extra["hedged"]`` set: the check says review with the reason. Nothing readable: ``readable=False``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.claims.choice_options import _STYLE_RE, Option, label_style, norm_label, parse_option, sort_key
+from auditor.models import Answer, Claim, QuestionSpec, Span
+
+# --------------------------------------------------------------------------- reading
+
+_EXPLANATION = re.compile(r"^[\W_]*(?:your\s+|my\s+)?(?:explanation|reason(?:ing)?|justification|why)\b\s*[:：]", re.I | re.M)
+_ANSWER = re.compile(r"(?im)^[\W_]*(?:your\s+|my\s+|final\s+)?(?:answer|ans)\s*[:：]+")
+_MARKUP = re.compile(r"\\color\s*\{[^}]*\}|\\text(?:it|bf|rm)?\b|\\newline|\\\\|[{}$*_`~>]|<[^>]+>")
+_LEAD = re.compile(
+    r"^[\s\-•+:：]*(?:(?:my|the|our|final|correct)\s+){0,2}(?:answers?|ans|choices?|selections?|options?|picks?)?\s*(?:is|are|=)?"
+    r"\s*[:：.\-–]*\s*(?:(?:i|we)(?:'d|\s+would)?\s+(?:choose|chose|pick|picked|select|selected|say|think|believe)"
+    r"(?:\s+(?:it'?s|it\s+is|that))?\s*[:：]?\s*|"
+    r"(?:choose|chose|pick|select(?:ed)?)\s*[:：]?\s*)?(?:only\s+|either\s+|both\s+)?(?:options?\s+)?", re.I)
+_HEDGE = re.compile(r"\b(?:not\s+(?:sure|certain)|unsure|maybe|perhaps|possibly|probably|i\s+guess|no\s+idea|"
+                    r"(?:don'?t|do\s+not)\s+know)\b|\beither\b.*\bor\b", re.I)
+_NEG_AFTER = re.compile(r"^\s*(?:is|are|does|do|will|would|should)\s*(?:not|n't|never)\b|^\s*(?:is|are)\s+(?:false|incorrect|wrong)\b|^\s*(?:isn't|aren't|doesn't|don't|won't)\b|^\s*[不没非]", re.I)
+_NEG_WORD = re.compile(r"\b(?:not|never|no|false|incorrect|wrong|cannot|none)\b|n't\b", re.I)
+_POS_WORD = re.compile(r"\b(?:true|correct|right|yes)\b", re.I)
+_SEP = re.compile(r"\s*(?:,|;|&|\+|/|、|和|以及|及|\band\b|\bor\b|\s)\s*", re.I)
+_ALL = re.compile(r"^\s*all(?:\s+of\s+(?:the\s+above|them)|\s+(?:the\s+)?options|\s+above)?\b(?:\s*(?:except|but(?:\s+not)?)\s+)?", re.I)
+_NONE = re.compile(r"^\s*none(?:\s+of\s+(?:the\s+above|them))?\b", re.I)
+
+
+@dataclass(frozen=True)
+class _Context:
+    options: tuple[Option, ...]
+    style: str
+    labels: frozenset
+
+    def token(self) -> re.Pattern:
+        """One label as written: ``3``, ``(c)``, ``[iii]``, ``No.2``, ``#2``, ``option 2``, ``iv.``."""
+        return re.compile(
+            r"(?:no\.?\s*|#|option\s+|choice\s+)?(?P<open>[(\[])?(?P<lab>" + _STYLE_RE[self.style] + r")(?P<close>[)\]])?"
+            r"(?![\w]|\.\d|-[^\W\d])(?:\.(?!\d))?", re.I)  # "1.2." / "2-layer": a number, not labels
+
+
+def _context(question: QuestionSpec) -> _Context | None:
+    params = question.params or {}
+    raw = params.get("options") or ()
+    options = tuple(parse_option(o) for o in raw)
+    if not options and isinstance(question.key, (list, tuple)) and question.key:
+        style = label_style(question.key)
+        if style is None:
+            return None
+        return _Context((), style, frozenset())
+    style = label_style(o.label for o in options)
+    if style is None:
+        return _Context((), "number", frozenset()) if not options else None
+    return _Context(options, style, frozenset(o.label for o in options))
+
+
+def _clean(text: str) -> str:
+    text = _MARKUP.sub(" ", text.replace("\r\n", "\n"))
+    return "\n".join(re.sub(r"[ \t]+", " ", ln).strip() for ln in text.splitlines())
+
+
+def _statement_part(text: str) -> str:
+    markers = list(_ANSWER.finditer(text))
+    if markers and text[markers[-1].end():].strip():  # the question's text may come before "Answer:"
+        text = text[markers[-1].end():]
+    m = _EXPLANATION.search(text)
+    if m and text[:m.start()].strip():
+        return text[:m.start()]
+    return text
+
+
+def _known(ctx: _Context, label) -> bool:
+    return label in ctx.labels if ctx.labels else True
+
+
+def _special(ctx: _Context, which: str):
+    """The option whose text says "none/all of the above", else all options / no option."""
+    for o in ctx.options:
+        if re.match(rf"\s*{which}\s+of\s+the\s+(?:above|others|options)", o.text, re.I):
+            return [o.label]
+    if which == "none":
+        return []
+    return [o.label for o in ctx.options if not re.match(r"\s*none\b", o.text, re.I)] or None
+
+
+def _leading_list(ctx: _Context, line: str) -> tuple[list, set, str, bool] | None:
+    """(labels, negated labels, the matched text, "or" between labels) of a label list opening ``line``."""
+    lead = _LEAD.match(line)
+    pos = lead.end() if lead else 0
+    rest = line[pos:]
+    if m := _ALL.match(rest):
+        picked = _special(ctx, "all")
+        if picked is None:
+            return None
+        after = _leading_list(ctx, rest[m.end():]) if re.search(r"except|but", m.group(0), re.I) else None
+        drop = set(after[0]) if after else set()
+        return [p for p in picked if p not in drop], drop, line[:pos + m.end()], False
+    if m := _NONE.match(rest):
+        if not re.match(r"\s*(?:of\s+)?(?:the\s+)?(?:options|above|them)?\s*(?:[.,;!]|$|(?:is|are)\b)", rest[m.end():], re.I):
+            return None
+        return _special(ctx, "none"), set(), line[:pos + m.end()], False
+    token = ctx.token()
+    labels: list = []
+    negated: set = set()
+    used_or = False
+    neg_next = False
+    end = pos
+    while True:
+        sep = _SEP.match(line, end)
+        if labels and sep and sep.end() > end:
+            used_or = used_or or bool(re.search(r"\bor\b", sep.group(0), re.I))
+            cand = sep.end()
+        else:
+            cand = end
+        neg = re.compile(r"(?:but\s+)?(?:not|except)\s+", re.I).match(line, cand)
+        if neg and labels:
+            cand, neg_next = neg.end(), True
+        m = token.match(line, cand)
+        if not m or not _plausible(ctx, line, m):
+            break
+        lab = norm_label(m["lab"])
+        if not _known(ctx, lab):
+            break
+        (negated.add if neg_next else labels.append)(lab)
+        end = m.end()
+        rng = re.compile(r"\s*(?:-|–|to)\s*", re.I).match(line, end)
+        upto = token.match(line, rng.end()) if rng else None
+        span = _range(ctx, lab, norm_label(upto["lab"])) if upto else None
+        if span:  # "1-3", "(a) to (c)"
+            (negated.update if neg_next else labels.extend)(span[1:])
+            end = upto.end()
+    if not labels:
+        return None
+    after = line[end:]
+    if _NEG_AFTER.match(after) and len(labels) == 1 and not negated:
+        return None  # "3 is not ...": what IS selected is not said here
+    return [lab for lab in labels if lab not in negated], negated, line[:end], used_or
+
+
+def _range(ctx: _Context, first, last) -> list | None:
+    """The labels from ``first`` to ``last`` in the options' order (numbers: numerically)."""
+    order = [o.label for o in ctx.options] or (list(range(1, 100)) if ctx.style == "number" else [])
+    if first not in order or last not in order or order.index(last) <= order.index(first):
+        return None
+    return order[order.index(first):order.index(last) + 1]
+
+
+def _plausible(ctx: _Context, line: str, m: re.Match) -> bool:
+    """A bare one-letter label ("a", "i") must stand as a label, not as a word."""
+    if ctx.style == "number" or m["open"] or m["close"] or len(m["lab"]) > 1:
+        return True
+    after = line[m.end():]
+    return bool(re.match(r"\s*(?:$|[.,;:&/)?!]|(?:and|or|&)\s|(?:is|are)\s)", after, re.I)) or m.group(0).endswith(".")
+
+
+def _label_lines(ctx: _Context, lines: list[str]) -> list[tuple[Any, str]]:
+    token = ctx.token()
+    out = []
+    for ln in lines:
+        m = re.match(r"[-•+\s]*", ln)
+        t = token.match(ln, m.end())
+        if t and (t["close"] or t.group(0).endswith(".") or re.match(r"\s*[:\-–]", ln[t.end():])):
+            lab = norm_label(t["lab"])
+            if _known(ctx, lab):
+                out.append((lab, ln[t.end():].strip(" :-–")))
+    return out
+
+
+_VERDICT_AHEAD = re.compile(r"\s*(?:[.):=\-–]\s*|(?:is|are)\s+)?(?:not\s+)?(?:true|false|yes|no|correct|incorrect|wrong|right)\b"
+                            r"(?!\.\s*\d|\d)", re.I)  # "No.2" is a label, not a verdict
+
+
+_CLAUSE_VERDICT = re.compile(r"\b(?:is|are)\s+(?P<v>(?:not\s+)?(?:true|false|correct|incorrect|wrong|right))\b", re.I)
+
+
+def _verdict_clauses(ctx: _Context, line: str) -> list[tuple[Any, str]]:
+    """"2 and 4 are correct, 1 is wrong": every label of a clause takes the clause's verdict."""
+    verdicts = list(_CLAUSE_VERDICT.finditer(line))
+    if len(verdicts) < 2:
+        return []
+    out, start = [], 0
+    for v in verdicts:
+        chunk = re.sub(r"^[\s,;.]*(?:and|but|while|whereas)?\s*", "", line[start:v.start()], flags=re.I)
+        got = _leading_list(ctx, chunk)
+        if got is None or not _pure_list(chunk, got[2]):
+            return []
+        out += [(lab, v["v"]) for lab in got[0]]
+        start = v.end()
+    return out
+
+
+_CHECKED = r"\[[xX✓✔]\]|☑|☒|✅|✔|✓"
+_BOX = re.compile(rf"(?P<mark>{_CHECKED}|\[\s\]|☐)")
+
+
+def _checkboxes(ctx: _Context, text: str) -> list | None:
+    """Ticked boxes ("- [x] 1. Sigmoid", "☑ 2"): the options on ticked lines; None without ticks."""
+    marks = list(_BOX.finditer(text))
+    if not any(re.fullmatch(_CHECKED, m["mark"]) for m in marks):
+        return None
+    picked, token = [], ctx.token()
+    for i, m in enumerate(marks):
+        if not re.fullmatch(_CHECKED, m["mark"]):
+            continue
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        part = text[m.end():end].split("\n")[0].strip(" -*:")
+        t = token.match(part)
+        if t and _known(ctx, norm_label(t["lab"])):
+            picked.append(norm_label(t["lab"]))
+            continue
+        named = [o.label for o in ctx.options if o.text and part.lower().startswith(o.text.lower())]
+        if len(named) != 1:
+            return None  # a ticked box whose option cannot be told: review
+        picked.append(named[0])
+    return picked
+
+
+def _inline_items(ctx: _Context, line: str) -> list[tuple[Any, str]]:
+    """"1. True 2. False 3. True" / "1 is true, 2 is false" on one line: one item per labelled verdict."""
+    if clauses := _verdict_clauses(ctx, line):
+        return clauses
+    starts = []
+    for m in ctx.token().finditer(line):
+        if (m.start() == 0 or not line[m.start() - 1].isalnum()) and _VERDICT_AHEAD.match(line, m.end()) \
+                and _known(ctx, norm_label(m["lab"])):
+            starts.append(m)
+    if len(starts) < 2:
+        return []
+    bounds = [m.start() for m in starts[1:]] + [len(line)]
+    return [(norm_label(m["lab"]), line[m.end():end].strip(" ,;:-–")) for m, end in zip(starts, bounds)]
+
+
+def _pure_list(line: str, matched: str) -> bool:
+    """Nothing but the label list on the line (punctuation aside)."""
+    return not re.search(r"\w", line[len(matched):])
+
+
+def _polarity(clause: str, selected_verdict: str | None) -> str | None:
+    head = re.split(r"[.;,:(—–]|\s-\s", clause, maxsplit=1)[0]
+    head = " ".join(head.split()[:6])
+    if _POS_WORD.search(head) and not _NEG_WORD.search(head):
+        return "+"
+    if re.search(r"\b(?:false|incorrect|wrong)\b", head, re.I):
+        return "-"
+    content = {w for w in re.findall(r"[a-z]{3,}", (selected_verdict or "").lower())} - {"not", "will", "may", "can", "does"}
+    if content and content & set(re.findall(r"[a-z]{3,}", head.lower())):
+        return "-" if _NEG_WORD.search(head) else "+"
+    if re.match(r"\s*(?:no|not)\b", head, re.I):
+        return "-"
+    return None
+
+
+def _predicate_verdicts(items: list[tuple[Any, str]]) -> bool:
+    """Short heads sharing one predicate, some negated ("will not change" / "may change")."""
+    heads = [" ".join(re.split(r"[.;,:(—–]|\s-\s", text, maxsplit=1)[0].split()[:6]).lower() for _, text in items]
+    if any(len(h.split()) > 4 or not h for h in heads):
+        return False
+    words = [set(re.findall(r"[a-z]{3,}", h)) - {"not", "will", "may", "can", "does", "the", "and"} for h in heads]
+    negated = [bool(_NEG_WORD.search(h)) for h in heads]
+    return bool(set.intersection(*words)) and any(negated) and not all(negated)
+
+
+def _verdict_list(ctx: _Context, items: list[tuple[Any, str]], selected_verdict: str | None):
+    wanted = "-" if selected_verdict and _NEG_WORD.search(selected_verdict) else "+"
+    pol = [(lab, _polarity(text, selected_verdict)) for lab, text in items]
+    if all(p is None for _, p in pol) and _predicate_verdicts(items):
+        return None, ("a per-option verdict list (e.g. 'will change' / 'will not change'), but which verdict "
+                      "means selected is not known: the spec's selected_verdict says it")
+    if all(p is None for _, p in pol):
+        labels = [lab for lab, _ in items]
+        if ctx.labels and set(labels) >= ctx.labels:
+            return None, "a numbered list walks through every option: which are selected is unclear"
+        return labels, "selection read from a numbered list of explanations"
+    if any(p is None for _, p in pol):
+        return None, "some options in the list carry no verdict"
+    return [lab for lab, p in pol if p == wanted], "selection read from a per-option verdict list"
+
+
+def _named(ctx: _Context, text: str):
+    """Options named by their text in the first sentence that names any, joined by and / , / &."""
+    named = [o for o in ctx.options if o.text and len(o.text) <= 40]
+    if not named:
+        return None
+    for sentence in re.split(r"(?<=[.!?])\s+|(?<=[a-z][.!?])(?=[A-Z])|(?<=[。！？])|\n", text):
+        hits = []
+        taken = [False] * len(sentence)
+        for o in sorted(named, key=lambda o: -len(o.text)):
+            for m in re.finditer(r"(?<![A-Za-z0-9_.])" + re.escape(o.text) + r"(?![A-Za-z0-9_]|\.\d)", sentence, re.I):
+                if any(taken[m.start():m.end()]):
+                    continue
+                taken[m.start():m.end()] = [True] * (m.end() - m.start())
+                hits.append((m.start(), m.end(), o.label))
+        if not hits:
+            continue
+        hits.sort()
+        picked, dropped = [], []
+        for i, (s, e, lab) in enumerate(hits):
+            (dropped if _NEG_AFTER.match(sentence[e:]) or re.search(r"\b(?:not|except)\s*$", sentence[:s], re.I)
+             else picked).append(lab)
+        joined = all(re.fullmatch(r"\s*(?:,|&|/|、|和|and|,\s*and)?\s*", sentence[hits[i][1]:hits[i + 1][0]], re.I)
+                     for i in range(len(hits) - 1) if hits[i][2] in picked and hits[i + 1][2] in picked)
+        if set(picked) & set(dropped):
+            return None
+        if not joined:
+            return None
+        return sorted(set(picked), key=sort_key), sentence.strip()
+    return None
+
+
+def _blank_filled(ctx: _Context, line: str):
+    """"56%" for "(i) is equal to ____" / "(ii) cannot be found": the one option with a blank, filled in."""
+    blanks = [o for o in ctx.options if re.search(r"_{3,}", o.text)]
+    if len(blanks) != 1 or not re.fullmatch(r"\s*-?\d+(?:[.,]\d+)?\s*(?:%|\\%|percent)?\s*\.?\s*", line):
+        return None
+    if any(o.text and o.text.strip() == line.strip() for o in ctx.options):
+        return None
+    return [blanks[0].label], line.strip()
+
+
+def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
+    ctx = _context(question)
+    if ctx is None:
+        return Claim("choice", readable=False, notes=("the spec's options/key mix label styles: cannot read a selection",))
+    params = question.params or {}
+    selected_verdict = params.get("selected_verdict")
+    text = _statement_part(_clean(answer.text))
+    cell = answer.segments[0].cell if answer.segments else -1
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    hedge = _HEDGE.search(text)
+    value, how, quote = None, "", ""
+    ticked = _checkboxes(ctx, text)
+    if ticked is not None:
+        if not ticked:
+            return Claim("choice", readable=False, notes=("ticked boxes whose options cannot be told",))
+        return Claim("choice", value=sorted(set(ticked), key=sort_key), span=Span(cell, "\n".join(lines[:4])),
+                     notes=("selection read from ticked boxes",), extra={"how": "selection read from ticked boxes"})
+    items = _label_lines(ctx, lines)
+    first = _leading_list(ctx, lines[0]) if lines else None
+    if first is not None and len(items) >= 2 and _pure_list(lines[0], first[2]) and any(t for _, t in items[1:]):
+        items = []  # "1, 3" above "1. ... 2. ... 3. ...": the list is the selection, the rest explains it
+    if len(items) < 2 and lines:
+        items = _inline_items(ctx, lines[0]) or items
+    if len(items) >= 2:
+        value, how = _verdict_list(ctx, items, selected_verdict)
+        quote = "\n".join(lines[:4])
+        if value is None:
+            return Claim("choice", readable=False, span=Span(cell, quote), notes=(how,))
+    else:
+        for ln in lines[:3]:
+            got = _leading_list(ctx, ln)
+            if got is None and ":" in ln and not ctx.token().search(ln.split(":", 1)[0]):
+                got = _leading_list(ctx, ln.split(":", 1)[1])  # "<placeholder or words>: (ii)"
+            if got is not None:
+                value, negated, quote, used_or = got
+                how = "labels listed" + (f", {sorted(negated, key=sort_key)} excluded" if negated else "")
+                if used_or and len(value) > 1:
+                    hedge = hedge or re.search(r"\bor\b", quote, re.I)
+                hedge = hedge or re.match(r"\s*\?", ln[len(quote):])  # "c and d?": asked, not stated
+                break
+        if value is None:
+            named = _named(ctx, text) or (_blank_filled(ctx, lines[0]) if lines else None)
+            if named is not None:
+                value, quote = named
+                how = "options named by their text"
+    if value is None:
+        why = f"the answer hedges ({hedge.group(0).strip()!r}) and" if hedge else ""
+        return Claim("choice", readable=False, notes=(f"{why} no option selection could be read".strip(),))
+    value = sorted(set(value), key=sort_key)
+    extra: dict[str, Any] = {"how": how}
+    if hedge:
+        extra["hedged"] = f"the answer hedges ({hedge.group(0).strip()!r})"
+    return Claim("choice", value=value, span=Span(cell, quote.strip()), notes=(how,) if how != "labels listed" else (),
+                 extra=extra)

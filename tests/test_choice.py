@@ -1,0 +1,177 @@
+"""The selection claim kind ("choice") and its check (choice_selection), on phrasings written here."""
+import pytest
+
+from auditor.claims.choice_options import options_from_text, parse_option
+from auditor.claims.read import read_claim
+from auditor.judge.registry import get_check, run_check
+from auditor.models import Answer, QuestionSpec, Segment, Status, freeze
+
+NUM3 = ["1. Tanh", "2. Softplus", "3. Hard tanh"]
+NUM4 = [1, 2, 3, "4. None of the above."]
+LET = ["a", "b", "c", "d"]
+ROM = ["(i) 2.5", "(ii) 7.5", "(iii) 12.5", "(iv) 20.5"]
+
+
+def question(options=None, key=None, contested=False, **params):
+    if options is not None:
+        params["options"] = options
+    return QuestionSpec(id="s/1", section="s", number=1, claim="choice", check="choice_selection",
+                        params=freeze(params), key=key, contested=contested, points=2.0)
+
+
+def answer(text, answered=True):
+    return Answer("s/1", answered, (Segment(4, text, "markdown"),) if answered else ())
+
+
+def read(text, q):
+    return read_claim("choice", answer(text), q)
+
+
+@pytest.mark.parametrize("text, options, value", [
+    ("1, 2, 3", NUM4, [1, 2, 3]),
+    ("No.1 No.2 No.3", NUM4, [1, 2, 3]),
+    ("- 1, 2, 3", NUM4, [1, 2, 3]),
+    ("(a) and (c)", LET, ["a", "c"]),
+    ("ii, iv", ROM, ["ii", "iv"]),
+    ("2 and 4 are true", [1, 2, 3, 4], [2, 4]),
+    ("[1 3]", NUM4, [1, 3]),
+    ("(iii)(iv)", ROM, ["iii", "iv"]),
+    ("My answer: b", LET, ["b"]),
+    ("I choose (ii) & (iii) because the bound holds", ROM, ["ii", "iii"]),
+    ("only 2. The others keep a gradient.", NUM3, [2]),
+    ("The answer is c.", LET, ["c"]),
+    ("3\nExplanation: 1 and 2 add capacity", NUM4, [3]),
+    ("1, 3 reduce it.\nReason: 2. would add capacity", NUM4, [1, 3]),
+    ("1 and 2, not 3", NUM4, [1, 2]),
+    ("all of the above", ["a", "b", "c"], ["a", "b", "c"]),
+    ("all except 2", [1, 2, 3, 4], [1, 3, 4]),
+    ("none", NUM4, [4]),            # the "None of the above" option
+    ("None.", [1, 2, 3], []),       # no such option: the empty selection
+    ("Tanh and Hard tanh saturate.", NUM3, [1, 3]),   # longest name first: "Hard tanh" is not "tanh"
+    ("Softplus, but not Tanh.", NUM3, [2]),
+    ("Tanh saturates while Softplus keeps a gradient.", NUM3, None),  # names not joined in one list: review
+    ("7.5", ROM, ["ii"]),           # the option's value
+    ("Tanh和Hard tanh会饱和，Softplus不会。", NUM3, [1, 3]),          # no spaces between sentences; 不 negates
+    ("Tanh and Softplus saturate.For Tanh, large |x| does it.", NUM3, [1, 2]),   # no space after the stop
+    ("Write your answer in this cell: (iii)", ROM, ["iii"]),        # a kept placeholder, then the selection
+    ("37%", ["(i) is equal to ____", "(ii) cannot be found"], ["i"]),  # the option with a blank, filled in
+    ("cannot be found", ["(i) is equal to ____", "(ii) cannot be found"], ["ii"]),
+    ("1. True 2. False 3. True 4. False", [1, 2, 3, 4], [1, 3]),      # verdicts on one line
+    ("1 is true, 2 is false, 3 is true", [1, 2, 3, 4], [1, 3]),
+    ("a) correct b) wrong c) correct", LET, ["a", "c"]),
+    ("The correct answers are 2 and 4.", [1, 2, 3, 4], [2, 4]),
+    ("Both (i) and (iii)", ROM, ["i", "iii"]),
+    ("3 is false", NUM4, None),                                       # says what is NOT selected only
+    ("1, 3\n1. more data helps\n2. more units add capacity\n3. decay helps", NUM4, [1, 3]),  # list, then reasons
+    ("1.2. both add capacity", NUM4, None),                          # a dotted number is not two labels
+    ("3.\n1. adds data\n2. adds capacity", NUM4, [3]),
+    ("1.\n3.", NUM4, [1, 3]),                                       # bare labels, one per line
+    ("I think (iii).", ROM, ["iii"]),
+    ("Ans. 3", NUM4, [3]),
+    ("2 & 4 are correct, 1 is wrong", [1, 2, 3, 4], [2, 4]),
+    ("1-3", [1, 2, 3, 4], [1, 2, 3]),
+    ("(a) to (c)", LET, ["a", "b", "c"]),
+    ("2-layer nets are enough", NUM4, None),                        # a compound word, not a label
+    ("[x] 1\n[ ] 2\n[x] 3", [1, 2, 3], [1, 3]),                      # ticked boxes
+    ("- [x] Tanh\n- [ ] Softplus\n- [x] Hard tanh", NUM3, [1, 3]),
+])
+def test_selections_as_written(text, options, value):
+    claim = read(text, question(options))
+    assert (claim.value if claim.readable else None) == value, claim
+
+
+@pytest.mark.parametrize("variant", [
+    "1,3", " 1 , 3 ", "**1, 3**", "*1 and 3*", "1 & 3", "$1, 3$", "1; 3", "Answer: 1, 3", "1 and 3.", "1/3",
+])
+def test_formatting_does_not_change_the_reading(variant):
+    assert read(variant, question(NUM4)).value == [1, 3]
+
+
+def test_labels_outside_the_options_are_not_selections():
+    assert not read("7 and 9", question(NUM4)).readable
+    assert read("e", question(LET)).readable is False
+
+
+def test_a_word_is_not_a_letter_label():
+    assert not read("a larger dataset helps", question(LET)).readable
+    assert not read("I think so", question(["g", "h", "i"])).readable
+
+
+def test_per_option_verdict_list_uses_the_selected_wording():
+    text = "1. will not change\n2. may change - the mean moves\n3. will not change\n4. may change"
+    assert read(text, question([1, 2, 3, 4], selected_verdict="may change")).value == [2, 4]
+    assert read(text, question([1, 2, 3, 4], selected_verdict="will not change")).value == [1, 3]
+    assert read("a) true\nb) false\nc) True, since ...", question(["a", "b", "c"])).value == ["a", "c"]
+
+
+def test_a_verdict_list_without_the_selected_wording_is_review():
+    text = "1. will not change\n2. may change\n3. will not change\n4. may change"
+    for q in (question([1, 2, 3, 4]), question(key=[2, 4])):
+        claim = read(text, q)
+        assert not claim.readable and "selected_verdict" in claim.notes[0]
+
+
+def test_numbered_explanations_select_their_labels_unless_they_cover_every_option():
+    assert read("1. saturates for large |x|\n2. dies for x < 0", question(NUM3)).value == [1, 2]
+    claim = read("1. saturates\n2. dies\n3. small slope", question(NUM3))
+    assert not claim.readable and "every option" in claim.notes[0]
+
+
+def test_negation_after_a_name_excludes_it():
+    assert read("Tanh and Hard tanh saturate, Softplus does not.", question(NUM3)).value == [1, 3]
+
+
+@pytest.mark.parametrize("text", ["not sure, maybe 1 and 3", "either 1 or 3", "1 or 3?", "1 and 3?"])
+def test_hedges_go_to_review_with_the_reason(text):
+    q = question(NUM4, key=[1, 3])
+    claim = read(text, q)
+    out = run_check(get_check("choice_selection"), question=q, answer=answer(text), claim=claim)
+    assert out.status == Status.REVIEW
+    assert "hedge" in out.message or "hedge" in " ".join(claim.notes)
+
+
+def test_options_from_question_text():
+    text = "Which of these saturate? Select all that apply.\n1. Tanh\n2. Softplus\n3. Hard tanh\n\nAnswer:"
+    assert [o.label for o in options_from_text(text)] == [1, 2, 3]
+    assert options_from_text("(i) is equal to ___\n\n(ii) cannot be found")[1].text == "cannot be found"
+    assert [o.label for o in options_from_text("a) one\nb) two\nc) three")] == ["a", "b", "c"]
+    assert options_from_text("1. only one line") == ()
+    assert parse_option("(iii) greater than 0.9").label == "iii" and parse_option(2).label == 2
+
+
+def judge(text, key, answered=True, **params):
+    q = question(params.pop("options", NUM4), key=key, contested=params.pop("contested", False), **params)
+    a = answer(text, answered)
+    claim = read_claim("choice", a, q) if answered else None
+    return run_check(get_check("choice_selection"), question=q, answer=a, claim=claim)
+
+
+def test_check_reports_missing_and_extra_options():
+    assert judge("1, 3", [1, 3]).status == Status.PASS
+    out = judge("1, 2", [1, 3])
+    assert out.status == Status.FAIL and out.details["missing"] == [3] and out.details["extra"] == [2]
+    assert "missing [3]" in out.message and "extra [2]" in out.message
+    assert judge("1, 2", [1, 3], contested=True).status == Status.REVIEW
+    assert judge("", [1, 3], answered=False).status == Status.UNANSWERED
+    assert judge("the first two", [1, 3]).status == Status.REVIEW
+    assert judge("1, 3", None).status == Status.REVIEW
+    assert judge("1, 3", "TODO").status == Status.REVIEW
+
+
+def test_single_choice_and_keys_written_as_one_label():
+    assert judge("(ii)", "ii", options=ROM, select="one").status == Status.PASS
+    out = judge("(ii) and (iii)", "ii", options=ROM, select="one")
+    assert out.status == Status.FAIL and "asks for one" in out.message
+    assert judge("(ii) and (iii)", ["ii", "iii"], options=ROM, select="one").status == Status.PASS  # the key decides
+
+
+def test_partial_credit_is_the_specs_choice():
+    assert "credit" not in judge("1", [1, 3]).details
+    assert judge("1", [1, 3], partial_credit="proportional").details["credit"] == 0.5
+    assert judge("1, 2", [1, 3], partial_credit="proportional").details["credit"] == 0.0
+    assert judge("1, 3", [1, 3], partial_credit="proportional").status == Status.PASS
+
+
+def test_spec_errors_are_errors_not_the_students_fault():
+    assert judge("1", [1], select="some").status == Status.ERROR
+    assert judge("a", ["a"], options=NUM4).status == Status.ERROR
