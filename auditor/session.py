@@ -118,16 +118,6 @@ class PreparedRun:
         return getattr(self.spec, "path", None)
 
 
-def _dirs_keyword(fn: Callable[..., Any], spec_dirs: tuple[str, ...]) -> dict[str, Any]:
-    """``{"spec_dirs": ...}`` for an assignment-layer function that takes the keyword (a spec in one
-    folder may extend one in another), nothing when there are none or it does not take it yet."""
-    import inspect
-
-    if spec_dirs and "spec_dirs" in inspect.signature(fn).parameters:
-        return {"spec_dirs": spec_dirs}
-    return {}
-
-
 def check_spec_dirs(spec_dirs: tuple[str, ...]) -> None:
     """Every extra spec folder exists and each of its specs loads and validates (UsageError otherwise)."""
     from auditor.assignment.spec import SpecError, load_spec
@@ -138,7 +128,7 @@ def check_spec_dirs(spec_dirs: tuple[str, ...]) -> None:
             raise UsageError(f"{d}: not a folder of specs (--specs / AUDITOR_SPECS)")
         for p in sorted(Path(d).glob("*.toml")):
             try:
-                validate_spec(load_spec(p, **_dirs_keyword(load_spec, spec_dirs)))
+                validate_spec(load_spec(p, spec_dirs))
             except SpecError as exc:
                 raise UsageError(str(exc)) from None
 
@@ -151,7 +141,7 @@ def load_given_spec(options: AuditOptions) -> Any:
     from auditor.pipeline import validate_spec
 
     try:
-        spec = spec_from_argument(options.assignment, **_dirs_keyword(spec_from_argument, options.spec_dirs))
+        spec = spec_from_argument(options.assignment, options.spec_dirs)
         validate_spec(spec)
     except SpecError as exc:
         raise UsageError(str(exc)) from None

@@ -1,4 +1,4 @@
-"""Stage 2, assignment: a ``ParsedNotebook`` in, the ``AssignmentSpec`` it answers out.
+"""The assignment stage (order: auditor.pipeline.STAGES): a ``ParsedNotebook`` in, the ``AssignmentSpec`` it answers out.
 
 ``spec`` reads spec files (TOML) and the shipped specs; ``match`` picks the spec that fits the
 notebook's content; ``specless`` builds a spec from the notebook's own structure when none fits;

@@ -1,4 +1,4 @@
-"""Stage 6, execute: a ``ParsedNotebook`` in, an ``ExecutionResult`` out (``run.execute_notebook``).
+"""The execute stage (order: auditor.pipeline.STAGES): a ``ParsedNotebook`` in, an ``ExecutionResult`` out (``run.execute_notebook``).
 
 The notebook runs in a fresh sandboxed kernel, forked from a warm zygote in a batch; values come
 out of the kernel as plain data.  Modules, in the order a run uses them:

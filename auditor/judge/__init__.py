@@ -1,4 +1,4 @@
-"""Stage 5, judge: claims in, findings out.
+"""The judge stage (order: auditor.pipeline.STAGES): claims in, findings out.
 
 ``registry`` finds, loads and classifies the check plugins (entry points ``auditor.checks``, the
 built-in ones included) and runs one with its inputs given by parameter name; ``tamper`` finds

@@ -1,4 +1,4 @@
-"""Stage 7, report: an ``AuditResult`` (or its JSON form) in, HTML, JSON and a terminal table out.
+"""The report stage (order: auditor.pipeline.STAGES): an ``AuditResult`` (or its JSON form) in, HTML, JSON and a terminal table out.
 
 ``view`` is the one view model (how a status, a question's result and a finding are shown),
 ``values`` the one value formatter, ``environment`` the one Jinja2 environment (autoescape,
