@@ -9,15 +9,8 @@ import pytest
 import auditor.execute.isolation as isolation
 from auditor.cli import main
 from auditor.execute.isolation import LAYERS, install_command, layers_from_facts, probe_layers
+from test_isolation_layers import FULL  # the facts of a fully isolated kernel
 
-FULL = {
-    "network": "bwrap (empty network namespace)",
-    "filesystem": "read-only except the sandbox's temp dir; private /tmp; hidden: /root",
-    "user": "uid 61000 (unprivileged, fresh per kernel)",
-    "pids": "cgroup v2 pids.max=1024 + RLIMIT_NPROC=1024",
-    "cgroup": "/sys/fs/cgroup/auditor-x",
-    "rlimits": {"address_space_bytes": 1, "cpu_seconds": 2},
-}
 NO_BWRAP = dict(FULL, network="unshare-net (empty network namespace); bwrap unavailable: bwrap not installed",
                 filesystem="not protected beyond file permissions (bwrap not installed)",
                 user="root (the interpreter /root/venv/bin/python is not usable by an unprivileged uid)")
