@@ -23,8 +23,7 @@ such as ``"1. Sigmoid"``), else from the key's labels; no other label is read as
    ("Sigmoid and ReLU have this problem"; a name followed by a negation is left out), or the one
    option with a blank, filled in ("56%" for "(i) is equal to ___").
 
-Hedges ("not sure", "maybe", "either 1 or 3", "1 and 3?") give the reading with
-``extra["hedged"]`` set: the check says review with the reason. Nothing readable: ``readable=False``.
+Hedges ("not sure", "maybe", "either 1 or 3", "1 and 3?") set ``extra["hedged"]`` (review); nothing readable: ``readable=False``.
 """
 from __future__ import annotations
 
@@ -34,8 +33,6 @@ from typing import Any
 
 from auditor.claims.choice_options import _STYLE_RE, Option, label_style, norm_label, parse_option, sort_key
 from auditor.models import Answer, Claim, QuestionSpec, Span
-
-# --------------------------------------------------------------------------- reading
 
 _EXPLANATION = re.compile(r"^[\W_]*(?:your\s+|my\s+)?(?:explanation|reason(?:ing)?|justification|why)\b\s*[:：]", re.I | re.M)
 _ANSWER = re.compile(r"(?im)^[\W_]*(?:your\s+|my\s+|final\s+)?(?:answer|ans)\s*[:：]+")
