@@ -154,6 +154,7 @@ class QuestionSpec:
     canonical: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # canonical facts for tamper detection
     parent: str | None = None       # for sub-statements: the question id
     answer_patterns: tuple[str, ...] = ()  # regexes: a code answer holds this part when a student code line matches
+    answer_names: tuple[str, ...] = ()  # variables holding the claim of a code answer (literal: read; computed: kernel)
 
     @property
     def is_statement(self) -> bool:

@@ -38,6 +38,7 @@ class AuditOptions:
     sandbox: bool = True
     require_sandbox: bool = False       # degraded isolation is a usage error (exit 2)
     fail_on: frozenset[str] = DEFAULT_FAIL_ON
+    data_dir: str | None = None         # the course's data files, copied into each kernel's working directory
 
     def audit_kwargs(self, assignment: Any = None) -> dict[str, Any]:
         """The keyword arguments of ``auditor.pipeline.audit`` (``assignment`` overrides the option,
@@ -51,6 +52,8 @@ class AuditOptions:
         }
         if self.spec_dirs:
             kwargs["spec_dirs"] = self.spec_dirs
+        if self.data_dir:
+            kwargs["data_dir"] = self.data_dir
         return kwargs
 
 
@@ -78,6 +81,9 @@ SHARED_OPTIONS: tuple[SharedOption, ...] = (
                              "help": f"what fails: comma list of {','.join(FAIL_ON_CHOICES)} "
                                      f"(default {','.join(sorted(DEFAULT_FAIL_ON))})"}),
     SharedOption("no-execute", {"action": "store_true", "help": "do not run the notebooks (answers only)"}),
+    SharedOption("data", {"default": None, "metavar": "DIR",
+                          "help": "the course's data files (CSV, images...): copied into each kernel's working "
+                                  "directory, so answers computed from them can be read and checked"}),
     SharedOption("timeout-cell", {"type": float, "default": 60.0, "metavar": "S",
                                   "help": "seconds per cell (default 60)"}),
     SharedOption("timeout-total", {"type": float, "default": 600.0, "metavar": "S",
@@ -133,6 +139,7 @@ def options_from(get: Callable[[str], Any], environ: Any = None) -> AuditOptions
         sandbox=not get("no_sandbox"),
         require_sandbox=bool(get("require_sandbox")),
         fail_on=fail_on,
+        data_dir=os.path.abspath(get("data")) if get("data") else None,
     )
 
 

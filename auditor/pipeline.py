@@ -199,19 +199,42 @@ def _question_result(q: QuestionSpec, answer: Answer, claim: Claim | None, check
     )
 
 
-def fetch_points(spec: AssignmentSpec, ext: Extraction) -> dict[int, list[str]]:
+def fetch_points(spec: AssignmentSpec, ext: Extraction,
+                 computed: dict[str, tuple[str, ...]] | None = None) -> dict[int, list[str]]:
     """{cell: names}: each question's kernel values are read right after its last cell has run
-    (a later cell may reuse the name: the embedding snippet's `X` is not the gradient question's)."""
+    (a later cell may reuse the name: the embedding snippet's `X` is not the gradient question's).
+    ``computed``: {question id: answer variables} whose claim is the kernel's value."""
     points: dict[int, list[str]] = {}
     for q in spec.questions:
-        if not q.fetch:
+        wanted = (*q.fetch, *(computed or {}).get(q.id, ()))
+        if not wanted:
             continue
         cell = ext.last_cells.get(q.parent or q.id)
         if cell is None:
             continue
         names = points.setdefault(cell, [])
-        names.extend(n for n in q.fetch if n not in names)
+        names.extend(n for n in wanted if n not in names)
     return points
+
+
+def _kernel_claims(spec: AssignmentSpec, ext: Extraction, claims: dict[str, Claim | None],
+                   computed: dict[str, tuple[str, ...]], execution: ExecutionResult) -> dict[str, Claim]:
+    """The claims of code answers whose values the student's code computed, from the kernel."""
+    from auditor.claims import kernel_value
+
+    out: dict[str, Claim] = {}
+    for q in spec.questions:
+        names = computed.get(q.id)
+        if not names:
+            continue
+        if execution.status == ExecStatus.SKIPPED:
+            out[q.id] = kernel_value.not_run(q, names, execution.message or "not executed", claims[q.id])
+            continue
+        cell = ext.last_cells.get(q.parent or q.id)
+        values = {n: execution.values[f"{n}@{cell}"] for n in names if f"{n}@{cell}" in execution.values}
+        out[q.id] = kernel_value.from_kernel(q, names, values, cell, execution.errors, execution.message,
+                                             claims[q.id])
+    return out
 
 
 def kernel_values_for(q: QuestionSpec, ext: Extraction, execution: ExecutionResult) -> dict[str, Any]:
@@ -220,24 +243,27 @@ def kernel_values_for(q: QuestionSpec, ext: Extraction, execution: ExecutionResu
 
 
 def _execute(nb: ParsedNotebook, spec: AssignmentSpec | None, ext: Extraction, *, timeout_cell: float,
-             timeout_total: float, sandbox: bool) -> ExecutionResult:
+             timeout_total: float, sandbox: bool, computed: dict[str, tuple[str, ...]] | None = None,
+             data_dir: str | None = None) -> ExecutionResult:
     from auditor.execute.run import execute_notebook
     from auditor.execute.sandbox import SandboxPolicy
 
-    fetch = fetch_points(spec, ext) if spec else {}
-    policy = sandbox_policy(spec.path if spec else None) if sandbox else SandboxPolicy(enabled=False)
+    fetch = fetch_points(spec, ext, computed) if spec else {}
+    policy = sandbox_policy(spec.path if spec else None, data_dir) if sandbox else \
+        SandboxPolicy(enabled=False, data_dir=data_dir)
     return execute_notebook(nb, fetch=fetch, timeout_cell=timeout_cell, timeout_total=timeout_total, sandbox=policy)
 
 
-def sandbox_policy(spec_path: str | None) -> "SandboxPolicy":
-    """The sandbox an audit runs a submission in: the default limits, the spec file hidden.
+def sandbox_policy(spec_path: str | None, data_dir: str | None = None) -> "SandboxPolicy":
+    """The sandbox an audit runs a submission in: the default limits, the spec file hidden, the
+    course's data files (``data_dir``) copied into the kernel's working directory.
     (A batch starts its shared warm-kernel zygote for exactly this policy.)"""
     from auditor.execute.sandbox import SandboxPolicy
 
     from auditor.assignment.spec import spec_files
 
     hidden = spec_files(spec_path) if spec_path else ()  # the spec and the specs it extends
-    return SandboxPolicy(hide_paths=hidden)
+    return SandboxPolicy(hide_paths=hidden, data_dir=data_dir)
 
 
 def audit(path: str | os.PathLike, **options: Any) -> AuditResult:
@@ -264,19 +290,21 @@ def audit_parsed(
     sandbox: bool = True,
     specs: Sequence[AssignmentSpec] | None = None,
     spec_dirs: Sequence[str] = (),
+    data_dir: str | None = None,
 ) -> AuditResult:
     """Audit a parsed notebook.
 
     assignment: "auto" (the shipped spec that fits, else spec-less), a spec path, an
     AssignmentSpec, or None/"none" (spec-less). execute: run the notebook in a kernel.
     timeout_cell / timeout_total: seconds. sandbox: isolate the kernel (on by default).
+    data_dir: the course's data files, copied into the kernel's working directory (``--data``).
     specs: the candidate specs for "auto" (default: the shipped ones and those of ``spec_dirs`` and
     AUDITOR_SPECS). spec_dirs: more spec folders (``--specs``).
     """
     match = resolve_assignment(nb, assignment, specs, spec_dirs)
     try:
         return _audit(nb, match, execute=execute, timeout_cell=timeout_cell, timeout_total=timeout_total,
-                      sandbox=sandbox)
+                      sandbox=sandbox, data_dir=data_dir)
     except SpecError:
         raise
     except Exception as exc:  # noqa: BLE001 - our bug: reported, never blamed on the student
@@ -287,7 +315,7 @@ def audit_parsed(
 
 
 def _audit(nb: ParsedNotebook, match: SpecMatch, *, execute: bool, timeout_cell: float, timeout_total: float,
-           sandbox: bool) -> AuditResult:
+           sandbox: bool, data_dir: str | None = None) -> AuditResult:
     spec = match.spec
     if spec is None:
         from auditor.assignment.specless import infer_spec
@@ -296,12 +324,17 @@ def _audit(nb: ParsedNotebook, match: SpecMatch, *, execute: bool, timeout_cell:
     ext = extract(nb, spec)
     claims = {q.id: _read_claim(q, ext.answers[q.id], ext.answers.get(q.parent) if q.parent else None)
               for q in spec.questions}
+    from auditor.claims.kernel_value import wanted
+
+    computed = {q.id: names for q in spec.questions if (names := wanted(q, ext.answers[q.id], claims[q.id]))}
 
     findings: list[Finding] = []
     if execute:
-        execution = _execute(nb, spec, ext, timeout_cell=timeout_cell, timeout_total=timeout_total, sandbox=sandbox)
+        execution = _execute(nb, spec, ext, timeout_cell=timeout_cell, timeout_total=timeout_total, sandbox=sandbox,
+                             computed=computed, data_dir=data_dir)
     else:
         execution = ExecutionResult(ExecStatus.SKIPPED, message="execution skipped (--no-execute)")
+    claims.update(_kernel_claims(spec, ext, claims, computed, execution))
     for cell, why in execution.skipped:
         findings.append(Finding("skipped-cell", why, cell=cell))
     for e in execution.stale_errors:

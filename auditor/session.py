@@ -171,6 +171,13 @@ def prepare_run(options: AuditOptions, *, probe: bool = True,
     if options.require_sandbox and not options.sandbox:
         raise UsageError("--require-sandbox and --no-sandbox contradict each other")
     check_spec_dirs(options.spec_dirs)
+    if options.data_dir:
+        from auditor.execute.course_data import DataDirError, check_data_dir
+
+        try:
+            check_data_dir(options.data_dir)
+        except DataDirError as exc:
+            raise UsageError(str(exc)) from None
     spec = load_given_spec(options)
     layers, warning = probe_isolation(options, getattr(spec, "path", None)) if probe else ((), None)
     if warning and options.require_sandbox:

@@ -5,9 +5,10 @@ values in order, e.g. two dimensions). It is written by the instructor (``audito
 this check for questions whose wording asks for a count, a value, an average, a prediction).
 
 Method: the claim stage reads the number the student states (in prose, as a literal in the answer
-code, or printed); equal to the key within the tolerance -> pass; different -> fail; no number
-could be read (a value computed by code the auditor did not run) -> review, never a guess; no key
--> review. A contested key that disagrees -> review.
+code, printed, or - for a value the student's code computes - the answer variable's value fetched
+from the sandboxed kernel after the answer ran); equal to the key within the tolerance -> pass;
+different -> fail; no number could be read (e.g. the code could not run without the course's data)
+-> review, never a guess; no key -> review. A contested key that disagrees -> review.
 
 Tolerance: relative ``rel_tol`` (default 1e-3, a printed value rounded to four significant figures
 agrees) and absolute 1e-9.
@@ -48,7 +49,8 @@ def check_keyed_number(question: QuestionSpec, answer: Answer, claim: Claim, *, 
     got = _numbers(claim.value) if claim is not None and claim.readable else None
     if got is None:
         return outcome(Status.REVIEW, "answered, but no number could be read (a value computed by code is read "
-                                      "only when the notebook prints it)")
+                                      "from the kernel when the spec names the answer variables, or from what the "
+                                      "notebook prints)")
     if key is None:
         return outcome(Status.REVIEW, f"claimed {claim.value!r}; the spec has no numeric key for this question")
     same = len(got) == len(key) and all(math.isclose(g, k, rel_tol=rel_tol, abs_tol=1e-9) for g, k in zip(got, key))

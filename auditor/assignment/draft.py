@@ -24,6 +24,7 @@ from auditor.models import ParsedNotebook
 from auditor.assignment.specless import dropout_probabilities
 from auditor.assignment.structure import FoundQuestion, FoundSection, distinctive_phrase, find_structure
 from auditor.assignment.fingerprint import fingerprint_notebook, template_table_toml
+from auditor.assignment.answer_names import code_value_proposal, for_found_question
 from auditor.assignment.proposals import answer_pattern, propose_for_text
 
 
@@ -40,6 +41,7 @@ class DraftQuestion:
     key_todo: str | None = None      # example key (TOML): a `key = "TODO"` line is written
     points: float | None = None
     answer_patterns: list[str] = field(default_factory=list)
+    answer_names: list[str] = field(default_factory=list)
 
 
 def _toml_str(value: str) -> str:
@@ -142,11 +144,14 @@ def _propose_convention(q: FoundQuestion, nb: ParsedNotebook, qid: str) -> list[
     top.phrase, top.points = d.phrase, d.points
     subs: list[DraftQuestion] = []
     wording = propose_for_text(d.text)
+    top.answer_names = list(for_found_question(q, nb))
+    if wording.claim is None and top.answer_names:
+        wording = code_value_proposal()
     targets = [top]
     if d.variables:
         for k, var in enumerate(d.variables, 1):
             subs.append(DraftQuestion(f"{qid}.{k}", var, answer_patterns=[answer_pattern(var)],
-                                      comment=f"the answer variable {var}"))
+                                      comment=f"the answer variable {var}", answer_names=[var]))
         targets = subs if wording.claim == "verdict" else []
     for t in [top, *subs]:
         if t.check == "true_false":  # proposed from the code/wording recognisers above
@@ -207,6 +212,8 @@ def draft_spec(nb: ParsedNotebook, *, spec_id: str | None = None, title: str | N
             lines.append(f"points = {_toml_value(float(d.points))}")
         if d.answer_patterns:
             lines.append(f"answer_patterns = [{', '.join(_toml_str(p) for p in d.answer_patterns)}]")
+        if d.answer_names:
+            lines.append(f"answer_names = {_toml_value(d.answer_names)}")
         if d.fetch:
             lines.append(f"fetch = {_toml_value(d.fetch)}")
         if d.params:

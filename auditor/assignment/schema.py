@@ -87,6 +87,8 @@ FIELDS: Mapping[str, tuple[tuple[str, Type, str], ...]] = {
         ("fetch", STRINGS, "kernel variables the check needs"),
         ("canonical", TABLE, "the question's facts as the instructor wrote them (tamper detection)"),
         ("answer_patterns", STRINGS, "regexes: a code line matching one answers this part"),
+        ("answer_names", STRINGS, "variables that hold a code answer's claim: a literal is read from the code, "
+                                  "a computed value from the kernel after the answer's cells ran"),
     ),
     "template": (
         ("ngram", INT, "n of the hashed word n-grams"),

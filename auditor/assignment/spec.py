@@ -89,6 +89,7 @@ def _question(path: str, raw: dict[str, Any], sections: set[str]) -> QuestionSpe
         canonical=freeze(raw.get("canonical", {})),
         parent=f"{m['section']}/{m['n']}" if k else None,
         answer_patterns=tuple(_patterns(path, qid, raw.get("answer_patterns", ()))),
+        answer_names=tuple(raw.get("answer_names", ())),
     )
 
 

@@ -20,6 +20,7 @@ from auditor.extract.answers import normalise
 from auditor.models import AssignmentSpec, ParsedNotebook, QuestionSpec, SectionSpec, freeze
 from auditor.assignment.structure import FoundQuestion, distinctive_phrase, find_structure
 from auditor.assignment.fingerprint import NGRAM, encode, fingerprint_cells
+from auditor.assignment.answer_names import code_value_proposal, for_found_question
 from auditor.assignment.proposals import answer_pattern, propose_for_text
 
 
@@ -108,13 +109,17 @@ def _convention_questions(slug: str, q: FoundQuestion, nb: ParsedNotebook) -> li
     qid = f"{slug}/{d.name}"
     rec = _recognise(q, nb) or _question_inputs(q, nb)
     wording = propose_for_text(d.text)
+    names = for_found_question(q, nb)
+    if wording.claim is None and names:
+        wording = code_value_proposal()
     claim = rec.get("claim") or (wording.claim if not d.variables else None)
     out = [QuestionSpec(id=qid, section=slug, number=_number(d.name), phrases=(d.phrase,), claim=claim,
-                        check=rec.get("check"), params=freeze(rec.get("params", {})), points=float(d.points or 0))]
+                        check=rec.get("check"), params=freeze(rec.get("params", {})), points=float(d.points or 0),
+                        answer_names=names)]
     for k, var in enumerate(d.variables, 1):
         out.append(QuestionSpec(id=f"{qid}.{k}", section=slug, number=_number(d.name), sub=k, phrases=(var,),
                                 claim=wording.claim if wording.claim == "verdict" else None, parent=qid,
-                                answer_patterns=(answer_pattern(var),)))
+                                answer_patterns=(answer_pattern(var),), answer_names=(var,)))
     return out
 
 

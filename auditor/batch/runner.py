@@ -162,6 +162,10 @@ def run_batch(
     key_options = {**task_options, "assignment": token, "audit_fn": _fn_name(audit_fn)}
     if "spec_dirs" in key_options:
         key_options["spec_dirs"] = list(key_options["spec_dirs"])
+    if options.data_dir:  # the course's data decides computed answers: its content is part of the key
+        from auditor.execute.course_data import fingerprint
+
+        key_options["data_dir"] = fingerprint(options.data_dir)
     version = code_fingerprint()
 
     # 1. keys and cache look-ups (reading each file once)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from typing import Any
 
 from auditor.models import Answer, Claim, Span
@@ -56,12 +57,46 @@ def _is_print(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("print", "display")
 
 
-def literal_assignments(code: str) -> list[tuple[str, Any, str]]:
-    """(name, value, statement text) of each top-level ``name = <constant expression>``."""
+def _parse_strict(code: str) -> tuple[str, ast.Module, list[str]] | None:
     try:
-        tree = ast.parse(code)
+        return code, ast.parse(code), []
     except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _parse_lenient(code: str) -> tuple[str, ast.Module, list[str]] | None:
+    """(code, tree, lines dropped): the code parsed whole, else its unindented lines that parse on
+    their own (an answer's code can miss a line, e.g. the closing bracket the template also has).
+    Only for named answer variables: what was dropped is checked for assignments to them."""
+    whole = _parse_strict(code)
+    if whole is not None:
+        return whole
+    kept: list[str] = []
+    dropped: list[str] = []
+    for line in code.splitlines():
+        if line[:1].isspace():  # inside a block or a bracket: never promoted to the top level
+            dropped.append(line)
+            continue
+        try:
+            ast.parse(line)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            dropped.append(line)
+            continue
+        kept.append(line)
+    text = "\n".join(kept)
+    try:
+        return text, ast.parse(text), dropped
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def literal_assignments(code: str, answers: tuple[str, ...] = ()) -> list[tuple[str, Any, str]]:
+    """(name, value, statement text) of each top-level ``name = <constant expression>``.
+    ``answers``: names known to be answer variables (kept even when the code goes on to use them)."""
+    parsed = _parse_lenient(code) if answers else _parse_strict(code)
+    if parsed is None:
         return []
+    code, tree, dropped = parsed
     out: list[tuple[str, Any, str]] = []
     literal_nodes: set[int] = set()
     for node in tree.body:
@@ -92,10 +127,12 @@ def literal_assignments(code: str) -> list[tuple[str, Any, str]]:
         if isinstance(stmt, ast.Expr) and (stmt is tree.body[-1] or _is_print(stmt.value)):
             continue
         used |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    return [o for o in out if o[0] not in changed and o[0] not in used]
+    # a statement cut from the answer (its closing line was template text) may assign the name too
+    changed |= {o[0] for o in out if any(re.match(rf"\s*{re.escape(o[0])}\s*[-+*/%@]?=(?!=)", ln) for ln in dropped)}
+    return [o for o in out if o[0] not in changed and (o[0] not in used or o[0] in answers)]
 
 
-def _as_kind(kind: str, value: Any) -> Any:
+def as_kind(kind: str, value: Any) -> Any:
     if kind == "verdict":
         return ("true" if value else "false") if isinstance(value, bool) else None
     if kind in ("number", "probability"):
@@ -125,19 +162,21 @@ def read_code_value(kind: str, answer: Answer, names: tuple[str, ...] = ()) -> C
     """The claim of ``kind`` from the answer's code, or None when the code states none.
     ``names``: the answer variables the question asks for, when it names them (only those count)."""
     code_segments = [s for s in answer.segments if s.source == "code"]
-    if not code_segments or any(s.source == "markdown" for s in answer.segments):
+    if not code_segments or (any(s.source == "markdown" for s in answer.segments) and not names):
         return None
     found: list[tuple[str, Any, str, int]] = []
     for seg in code_segments:
-        found.extend((n, v, t, seg.cell) for n, v, t in literal_assignments(seg.text))
-    if names and any(n in names for n, _, _, _ in found):
+        found.extend((n, v, t, seg.cell) for n, v, t in literal_assignments(seg.text, answers=names))
+    if names:  # only the named variables, and all of them (one computed: read after execution)
         found = [f for f in found if f[0] in names]
+        if {f[0] for f in found} != set(names):
+            return None
     if not found:
         return None
     latest: dict[str, tuple[Any, str, int]] = {}
     for name, value, text, cell in found:
         latest[name] = (value, text, cell)
-    values = [_as_kind(kind, v) for v, _, _ in latest.values()]
+    values = [as_kind(kind, v) for v, _, _ in latest.values()]
     if len(latest) == 1 or kind == "verdict":
         value, text, cell = list(latest.values())[-1]
         got = values[-1]
@@ -150,6 +189,25 @@ def read_code_value(kind: str, answer: Answer, names: tuple[str, ...] = ()) -> C
     if got is None:
         return None
     return Claim(kind=kind, value=got, span=Span(cell, text), notes=("read from the code's literal value",))
+
+
+_NUMBER_LINE = re.compile(r"^\s*(?:np\.float\d*\()?(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\)?\s*$")
+
+
+def printed_values(kind: str, answer: Answer, names: tuple[str, ...]) -> Claim | None:
+    """Several answer variables shown by a code-only answer, one printed number per line
+    (``display(a_hat)`` then ``display(b_hat)``): their values in printed order. None unless the
+    output holds exactly one such line per name."""
+    if kind != "number" or len(names) < 2 or not answer.segments or \
+            any(s.source == "markdown" for s in answer.segments):
+        return None
+    lines = [(s.cell, m) for s in answer.segments if s.source == "output"
+             for ln in s.text.splitlines() if (m := _NUMBER_LINE.match(ln))]
+    if len(lines) != len(names):
+        return None
+    values = [float(m.group(1)) if any(c in m.group(1) for c in ".eE") else int(m.group(1)) for _, m in lines]
+    return Claim(kind=kind, value=values, span=Span(lines[-1][0], "\n".join(m.group(0).strip() for _, m in lines)),
+                 notes=(f"read from the printed values of {', '.join(names)}",))
 
 
 def printed_only(kind: str, answer: Answer) -> Answer:

@@ -31,7 +31,7 @@ from typing import Callable
 
 from auditor.claims.choice import read_choice
 from auditor.claims.code import read_code_filled
-from auditor.claims.code_value import printed_only, read_code_value
+from auditor.claims.code_value import printed_only, printed_values, read_code_value
 from auditor.claims.confidence import assess
 from auditor.claims.concept import read_cause
 from auditor.claims.yesno import read_yesno
@@ -66,8 +66,9 @@ def read_claim(kind: str, answer: Answer, question: QuestionSpec) -> Claim:
         raise ValueError(f"unknown claim kind {kind!r} (known: {', '.join(KINDS)})") from None
     if not answer.answered and kind != "code":
         return Claim(kind=kind, readable=False, notes=("unanswered",))
-    names = tuple(p for p in question.phrases if p.isidentifier())  # a sub-question named by its variable
-    claim = read_code_value(kind, answer, names) or reader(printed_only(kind, answer), question)
+    names = question.answer_names or tuple(p for p in question.phrases if p.isidentifier())  # named variables
+    claim = read_code_value(kind, answer, names) or printed_values(kind, answer, names) or \
+        reader(printed_only(kind, answer), question)
     value = claim.value if claim.readable else None
     return assess(replace(claim, kind=kind, value=value, notes=tuple(claim.notes), extra=freeze(dict(claim.extra))))
 

@@ -3,7 +3,7 @@
 A *set* is a folder with ``template.ipynb``, ``submissions/``, ``labels/`` (one JSON per
 submission, format in the corpus's README: ``questions: {id: {answered, claim, correct, cell}}``)
 and ``key.md``. For each set: ``auditor init`` drafts a spec from the template (no hand edits);
-every submission is audited with it (no execution: reading is measured), then
+every submission is audited with it (not run, unless ``--execute``: reading is measured), then
 
 * questions found: a labelled item is found when a reported question of its own is located at
   the label's cell(s): its region (anchor to last cell) covers them and covers no other labelled
@@ -37,6 +37,7 @@ class SetFigures:
     answered_agree: int = 0
     claims_total: int = 0
     claims_read: int = 0
+    claims_need_run: int = 0     # not read because the value is computed by code that was not run / could not run
     keys_filled: int = 0
     false_passes: int = 0
     misread_fails: int = 0
@@ -46,7 +47,9 @@ class SetFigures:
         def pct(a: int, b: int) -> str:
             return f"{a / b:.1%} ({a}/{b})" if b else "n/a (0/0)"
         return (f"{self.name}: found {pct(self.found, self.items)}, answered {pct(self.answered_agree, self.items)}, "
-                f"claims {pct(self.claims_read, self.claims_total)}, keys filled {self.keys_filled}, "
+                f"claims {pct(self.claims_read, self.claims_total)}"
+                + (f" ({self.claims_need_run} more computed by code not run)" if self.claims_need_run else "")
+                + f", keys filled {self.keys_filled}, "
                 f"false passes {self.false_passes}, misread fails {self.misread_fails}")
 
 
@@ -207,9 +210,11 @@ def match_items(label: dict, spans: dict[str, tuple[int, int]], order: list[str]
 
 # --------------------------------------------------------------------------- one set
 
-def evaluate_set(set_dir: str | Path, *, spec_less: bool = False) -> SetFigures:
+def evaluate_set(set_dir: str | Path, *, spec_less: bool = False, execute: bool = False) -> SetFigures:
     """The set's figures (module doc). ``spec_less``: no template at all, each submission audited
-    with the spec inferred from itself (no keys, so no false passes to count)."""
+    with the spec inferred from itself (no keys, so no false passes to count). ``execute``: run each
+    submission in the sandbox, with the set's ``data/`` folder when it has one, so values the
+    students' code computes are read from the kernel."""
     from auditor.assignment.draft import draft_spec
     from auditor.assignment.spec import parse_spec
     from auditor.extract.answers import extract
@@ -224,6 +229,8 @@ def evaluate_set(set_dir: str | Path, *, spec_less: bool = False) -> SetFigures:
     parents = {q.id: q.parent for q in spec.questions if q.parent}
     order = [q.id for q in spec.questions]
     keys = read_keys(set_dir / "key.md") if (set_dir / "key.md").is_file() else {}
+    data = set_dir / "data"
+    run = {"execute": execute, "data_dir": str(data) if execute and data.is_dir() else None}
 
     runs: list[tuple[str, dict, Any, dict[str, str]]] = []
     votes: dict[str, Counter] = {}
@@ -244,7 +251,7 @@ def evaluate_set(set_dir: str | Path, *, spec_less: bool = False) -> SetFigures:
             own = infer_spec(nb)
             parents = {q.id: q.parent for q in own.questions if q.parent}
             order = [q.id for q in own.questions]
-        result = result_to_dict(audit_parsed(nb, assignment=own, execute=False))
+        result = result_to_dict(audit_parsed(nb, assignment=own, **run))
         ext = extract(nb, own)
         spans = {qid: (ext.anchor_cells[qid], ext.last_cells.get(qid, ext.anchor_cells[qid]))
                  for qid in ext.anchor_cells}
@@ -263,7 +270,7 @@ def evaluate_set(set_dir: str | Path, *, spec_less: bool = False) -> SetFigures:
     fig.keys_filled = draft.count('\nkey = "TODO"') - keyed_text.count('\nkey = "TODO"')
     keyed = parse_spec(keyed_text, f"<keyed draft of {set_dir.name}>")
     for name, label, nb, matched in runs:
-        result = result_to_dict(audit_parsed(nb, assignment=keyed, execute=False))
+        result = result_to_dict(audit_parsed(nb, assignment=keyed, **run))
         by_id = {q["id"]: q for q in result.get("questions", [])}
         for iid, item in label.get("questions", {}).items():
             q = by_id.get(matched.get(iid, ""))
@@ -301,19 +308,21 @@ def _score(fig: SetFigures, name: str, label: dict, result: dict, matched: dict[
             if q is not None and same_value(item["claim"], q.get("claimed")):
                 fig.claims_read += 1
             else:
+                if q is not None and "computed by the student's code" in q.get("message", ""):
+                    fig.claims_need_run += 1
                 fig.disagreements.append(Disagreement(name, iid, "claimed", item.get("claim"),
                                                       q.get("claimed") if q else None,
                                                       (q or {}).get("evidence", "")))
 
 
-def evaluate_sets(root: str | Path) -> list[SetFigures]:
-    return [evaluate_set(s) for s in find_sets(root)]
+def evaluate_sets(root: str | Path, *, execute: bool = False) -> list[SetFigures]:
+    return [evaluate_set(s, execute=execute) for s in find_sets(root)]
 
 
 def total(figures: Iterable[SetFigures]) -> SetFigures:
     out = SetFigures("all sets")
     for f in figures:
         for name in ("notebooks", "errors", "items", "found", "answered_agree", "claims_total", "claims_read",
-                     "keys_filled", "false_passes", "misread_fails"):
+                     "claims_need_run", "keys_filled", "false_passes", "misread_fails"):
             setattr(out, name, getattr(out, name) + getattr(f, name))
     return out

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.execute.course_data import copy_data
 from auditor.execute.housekeeping import claim_uid, pids_of_uid, release_uid, sweep_stale_cgroups
 from auditor.execute.probes import (CgroupBase, Probe, probe_bwrap, probe_cgroup_pids, probe_python_for_uid,
                                     probe_setpriv, probe_unshare, setpriv_cmd, unshare_cmd)
@@ -59,6 +60,9 @@ class SandboxPolicy:
     "allow" (no network isolation).  separate_user: run as a fresh unprivileged uid when the
     grader is root.  threads: OMP/MKL/OpenBLAS threads of the kernel (1 for batch grading).
     hide_paths: extra files or directories the kernel must not see (bwrap only), e.g. a spec.
+    data_dir: the course's data files (``--data``): copied into the kernel's working directory
+    before it starts, so ``pd.read_csv("survey.csv")`` finds them and no kernel can change the
+    originals.
     """
 
     enabled: bool = True
@@ -73,6 +77,7 @@ class SandboxPolicy:
     hide_paths: tuple[str, ...] = ()
     uid_range: tuple[int, int] = (61000, 61999)
     extra_env: tuple[tuple[str, str], ...] = field(default=())
+    data_dir: str | None = None
 
 
 # --------------------------------------------------------------------------- the sandbox
@@ -104,6 +109,8 @@ class Sandbox:
         self._closed = False
         try:
             self._plan()
+            if self.policy.data_dir:
+                copy_data(self.policy.data_dir, self.workdir, self.uid)
         except BaseException:
             self.close()
             raise

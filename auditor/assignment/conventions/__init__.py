@@ -52,6 +52,7 @@ class Discovered:
     points: float | None = None
     variables: tuple[str, ...] = ()  # answer variables a test reads (nbgrader), one sub-question each
     answer_cell: int | None = None   # the template's answer slot cell (nbgrader solution), if any
+    answer_names: tuple[str, ...] = ()  # the one answer variable a test reads and the question names (nbgrader)
 
     @property
     def id(self) -> str:
@@ -168,15 +169,18 @@ def _from_nbgrader(nb: ParsedNotebook) -> list[Discovered]:
         test = next((c for c in cells[cell.index + 1:] if _nbgrader.closes_question(c)
                      or _nbgrader.is_solution(c)), None)
         variables: tuple[str, ...] = ()
+        single: tuple[str, ...] = ()
         pts = _nbgrader.points(cell)
         if test is not None and not _nbgrader.is_solution(test) and test.cell_type == "code":
             named = [v for v in _nbgrader.tested_names(test.source) if re.search(rf"\b{re.escape(v)}\b", prompt_text)]
             variables = tuple(named) if len(named) >= 2 else ()
+            single = tuple(named) if len(named) == 1 else ()
             pts = pts or _nbgrader.points(test)
             boundary = test.index
         else:
             boundary = cell.index
-        out.append(Discovered("q", name, anchor, prompt_text.strip(), phrase, "nbgrader", pts, variables, cell.index))
+        out.append(Discovered("q", name, anchor, prompt_text.strip(), phrase, "nbgrader", pts, variables, cell.index,
+                              single))
     return out
 
 
