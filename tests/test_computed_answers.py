@@ -219,3 +219,49 @@ def test_the_data_option_on_the_command_line(course, capsys):
     assert main(["audit", str(course / "right.ipynb"), "--data", str(course / "nowhere")]) == 2
     err = capsys.readouterr().err
     assert "--data" in err and "nowhere" in err and "not a folder" in err
+
+
+def test_evaluate_reads_computed_answers_of_a_set_only_when_run(course):
+    """A set as in ../shared/corpus-foreign, with a data/ folder: the computed claims are counted as
+    'computed by code not run' without --execute, and read with it."""
+    from auditor.evaluate.foreign import evaluate_set
+
+    root = course / "set"
+    (root / "submissions").mkdir(parents=True)
+    (root / "labels").mkdir()
+    (course / "template.ipynb").rename(root / "template.ipynb")
+    (course / "data").rename(root / "data")
+    truth = {"right": (3, "true", True), "wrong": (4, "false", False)}
+    for name, (n, verdict, correct) in truth.items():
+        (course / f"{name}.ipynb").rename(root / "submissions" / f"{name}.ipynb")
+        label = {"notebook": name, "questions": {
+            "q1": {"answered": True, "claim": n, "correct": correct, "cell": 3, "placement": "code-cell"},
+            "q2": {"answered": True, "claim": verdict, "correct": correct, "cell": 6, "placement": "code-cell"}}}
+        (root / "labels" / f"{name}.json").write_text(json.dumps(label))
+    (root / "key.md").write_text("| id | question | key | type |\n|---|---|---|---|\n"
+                                 "| q1 | majors | **3** | number |\n| q2 | mean age above 20 | **True** | true/false |\n")
+    static = evaluate_set(root)
+    assert (static.found, static.claims_total, static.claims_read, static.claims_need_run) == (4, 4, 0, 4)
+    run = evaluate_set(root, execute=True)
+    assert (run.claims_read, run.claims_need_run, run.keys_filled) == (4, 0, 2)
+    assert (run.false_passes, run.misread_fails) == (0, 0)
+
+
+@pytest.mark.parametrize("code", [
+    "sigma = 4.9", "sigma=4.9", "sigma = 4.90", "sigma = (4.9)", "sigma = 4.9  # my pick",
+    "sigma = 49 / 10", "mu = 61\nsigma = 4.9\ncurve = pdf(x, mu, sigma)", "sigma = 4.9\nprint(sigma)",
+    "sigma = 4.9\ncurve = (1 / sigma) * np.exp(\n    -x ** 2",       # the closing line was template text
+])
+def test_a_named_literal_reads_the_same_however_it_is_written(code):
+    claim = read_code_value("number", _code_answer(("code", code)), ("sigma",))
+    assert claim is not None and claim.value == pytest.approx(4.9)
+
+
+@pytest.mark.parametrize("code", [
+    "sigma = 4.9\nsigma = np.std(sample)",            # reassigned from data: computed
+    "sigma = 4.9\nsigma += 1",
+    "sigma = compute(\n    4.9)\nother = 4.9",          # cut statement that assigns it
+    "if big:\n    sigma = 4.9\nelse:\n    sigma = 1.9",   # which branch runs is the kernel's to say
+])
+def test_a_named_value_that_is_not_a_plain_literal_is_left_to_the_kernel(code):
+    assert read_code_value("number", _code_answer(("code", code)), ("sigma",)) is None
