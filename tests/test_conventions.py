@@ -102,6 +102,34 @@ def test_wording_proposes_the_claim_kind():
     assert propose("Explain briefly why the loss starts near 2.3.").claim is None
 
 
+_OPTIONS = "\n\n1. the loss rises\n2. the loss falls\n3. nothing changes"
+# the same request in other forms: emphasis, line breaks, capitals, HTML (wording must not matter)
+_FORMS = (lambda t: t, lambda t: t.upper(), lambda t: t.replace(" ", "\n", 1),
+          lambda t: " ".join(f"**{w}**" if i == 1 else w for i, w in enumerate(t.split(" "))),
+          lambda t: " ".join(f"_{w}_" if i == 0 else w for i, w in enumerate(t.split(" "))),
+          lambda t: " ".join(f"<b>{w}</b>" if i == 1 else w for i, w in enumerate(t.split(" "))))
+
+
+@pytest.mark.parametrize("ask", ["Pick all that are true.", "Select all statements that hold.",
+                                 "Which of the following are true?", "Which of these changes are harmful?",
+                                 "Choose any number of options.", "Tick one or more of the options.",
+                                 "Which statement(s) hold?", "Which of the following is/are correct?",
+                                 "Mark every option that applies.", "Pick all of the correct options below."])
+@pytest.mark.parametrize("form", range(len(_FORMS)))
+def test_wording_asking_for_all_options_proposes_many(ask, form):
+    w = propose(_FORMS[form](ask) + _OPTIONS)
+    assert (w.claim, w.select) == ("choice", "many"), _FORMS[form](ask)
+
+
+@pytest.mark.parametrize("ask", ["Pick one.", "Which of the following is true?", "Choose any one option.",
+                                 "Select the correct answer.", "Which one of these changes is harmful?",
+                                 "Pick the option which means the loss is unchanged."])
+@pytest.mark.parametrize("form", range(len(_FORMS)))
+def test_wording_asking_for_one_option_stays_one(ask, form):
+    w = propose(_FORMS[form](ask) + _OPTIONS)
+    assert (w.claim, w.select) == ("choice", "one"), _FORMS[form](ask)
+
+
 # --------------------------------------------------------------------------- discovery per convention
 
 def test_inline_questions(tmp_path):

@@ -24,7 +24,7 @@ _MASKS = (
     re.compile(r"[✓✔✗✘❌✅☑☒►▪▸]"),   # check/cross marks, pointers
     re.compile(r"</?[A-Za-z][^<>\n]*>"),             # html tags: <u>, <font color=..>, <br/>
     re.compile(r"\*\*|__"),                          # bold
-    re.compile(r"(?<![\w*\\])\*{1,3}(?=[A-Za-z])|(?<=[A-Za-z.!?])\*{1,3}(?![\w*])"),   # *italic*, ***both***
+    re.compile(r"(?<![\w*\\])\*{1,3}(?=[^\W\d_])|(?:(?<=[^\W\d_])|(?<=[.!?]))\*{1,3}(?![\w*])"),   # *italic*, *对*, ***both***
     re.compile(r"(?<![\w\\])_(?=[\w(*$])|(?<=[\w.!?)*])_(?![\w{(])"),   # _italic_ (not p_1, r_{out})
     re.compile(r"\*{1,3}(?=\$?\\(?:text|math|emph|underline|bf|it)\w*\s*\{)|(?<=[}$])\*{1,3}(?![\w*])"),  # *\textbf{..}*
     re.compile(r"`+"),                               # code ticks

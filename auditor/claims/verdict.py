@@ -24,6 +24,10 @@ What a careful reader does, in order:
    "partially", an exception ("can be true only if ...") -> the value, read unsure (review).
    A verdict word used as an adjective ("the true gradient") is no verdict.
 
+Other languages' verdict words (verdadero, nicht richtig, 对, 不对, 네 ...) read the same way, from one
+explicit table (``auditor.claims.verdict_words``); a CJK word only where it stands as the answer.
+An opening yes/no whose own sentence gives the opposite verdict ("No, it is true") is ``hedged``.
+
 When the text holds a whole list of verdicts (labelled lines, a run on one line, a table:
 ``auditor.claims.verdict_lists``), sub-statement k takes the k-th verdict, with a note.
 Opening "No"/"Correct"/"Right"/"Wrong" count only when punctuation follows them
@@ -35,10 +39,9 @@ import re
 
 from auditor.claims.text import LABEL, Doc, blank, make_doc, phrase_regex, pick_segments, sentences
 from auditor.claims.verdict_lists import WORD, pick_inline, pick_item, pick_table
+from auditor.claims.verdict_words import (CJK, ENGLISH, FOREIGN, FOREIGN_LEAD, FOREIGN_NEG, NEEDS_STOP, NEG_AFTER, OPENING,
+                                          STOP, YESNO, CJK_HEDGE, contradicted_in, value as _value)
 from auditor.models import Answer, Claim, QuestionSpec
-
-_TRUE = {"true", "ture", "treu", "trues", "correct", "right", "t", "yes"}
-_FALSE = {"false", "flase", "fasle", "falsee", "fales", "flase", "incorrect", "incorrert", "wrong", "f", "no"}
 
 # a single-letter verdict: T/F standing alone (not part of a word, not "F(x)")
 LETTER = r"(?:[tf](?=[ \t]*(?:[.,:;!)\-–]|\n|$)|[ \t]+\((?![^)\n]{0,4}\)))|(?<=\()[tf](?=\)))"
@@ -53,7 +56,11 @@ _LABEL = re.compile(r"[ \t]*(?:" + LABEL + r"|\(\w{1,3}\)|[-*•+])[ \t]*(?=\S|\
 # a lone T/F in a label's place is the verdict itself ("T.", "(F)", "F -", "T:")
 _LETTER_LABEL = re.compile(r"\s*\(?\s*[TtFf]\s*(?:[.):]|[-–—])?\s*\)?\s*")
 _MARKER = re.compile(
-    r"[ \t]*(?:the\s+|my\s+|our\s+)?(?:answers?|asnwers?|answres?|ans|solution)\b(?![ \t]+(?:is|if|was|would|will)\b)[ \t]*(?:\d+(?:\.\d+)*)?[ \t]*[:.\-–]?"
+    r"[ \t]*(?:答案|回答|答|解答)[ \t]*[:：]|"
+    # a LaTeX-styled marker, or what is left of one: "$\color{blue}{\textit Your Answer:}$", "}$"
+    r"[ \t]*(?:\{\s*)?\\[A-Za-z]+(?:\s*\{[^{}\n]*\})?(?:\s*\{?\s*\\[A-Za-z]+)*\s*(?:your\s+|my\s+)?(?:answers?|ans)\s*:?\s*\}*|"
+    r"[ \t]*\}+|"
+    r"[ \t]*(?:the\s+|my\s+|our\s+|your\s+)?(?:answers?|asnwers?|answres?|ans|solution)\b(?![ \t]+(?:is|if|was|would|will)\b)[ \t]*(?:\d+(?:\.\d+)*)?[ \t]*[:.\-–]?"
     r"[ \t]*(?:\d+(?:\.\d+)*[.):](?![\dA-Za-z]))?", re.I)
 _FRAME = re.compile(r"[ \t]*(?:-{3,}|={3,}|_{3,}|\*{3,})[ \t]*(?=\n|$)|[ \t]*[:\-–—>]+(?=\s)")
 
@@ -66,7 +73,8 @@ _START = re.compile(
     r"(?:it|this|that)\s+is\s+|(?:he|she|they)\s+(?:is|are)\s+)?"
     r"(?P<adv>(?:(?:generally|mostly|partially|partly|technically|definitely|absolutely|usually|"
     r"typically|very|probably|not|completely|entirely|totally)\s+)*)[(\[]?)"
-    r"(?P<w>" + WORD + r"|yes|no|" + LETTER + r")\b",
+    r"(?:" + FOREIGN_LEAD + r"\s+)?(?:(?P<fneg>" + FOREIGN_NEG + r")\s+)?"
+    r"(?P<w>" + WORD + r"|yes|no|" + OPENING + r"|" + LETTER + r")\b",
     re.I,
 )
 
@@ -84,15 +92,6 @@ _TRAILING = re.compile(r"[.:;,\-–)]\s*(?P<w>" + WORD + r"|[TF])\s*[.!]?\s*$", 
 # "the statement (does not) hold(s)"
 _HOLDS = re.compile(r"\b(?:the|this|that)\s+(?:statement|claim|sentence)\s+(?P<neg>does\s*n['’]?o?t\s+|do\s+not\s+)?holds?\b", re.I)
 _DEPENDS = re.compile(r"\bit\s+depends\b|^\s*depends\b|\bboth\s+true\s+and\s+false\b|\bcan\s+be\s+(?:either\s+)?true\s+or\s+false\b", re.I | re.M)
-
-
-def _value(word: str) -> str | None:
-    w = word.lower()
-    if w in _TRUE:
-        return "true"
-    if w in _FALSE:
-        return "false"
-    return None
 
 
 def _flip(v: str) -> str:
@@ -181,17 +180,48 @@ def _stated_at(work: str, origin: int) -> tuple[str | None, int, int]:
         return None, pos, pos
     word = m.group("w").lower()
     pre = m.group("pre").lower()
-    # "yes"/"no" count only as a bare opening word; a bare "No"/"Correct"/"Right" opening
-    # a sentence ("No gradient ...", "Correct gradients ...") is a verdict only when
-    # punctuation follows it
-    if word in ("yes", "no") and pre.strip():
+    # "yes"/"no" (any language) count only as a bare opening word; a bare "No"/"Correct"/"Right"
+    # opening a sentence ("No gradient ...", "Correct gradients ...") is a verdict only when
+    # punctuation or the line end follows it; a CJK word always needs it (对于 ..., 是因为 ...)
+    if word in YESNO and pre.strip():
         return None, pos, pos
-    if word in ("yes", "no", "correct", "incorrect", "right", "wrong") and not pre.strip() \
-            and not re.match(r"\s*(?:[,.!:;\-–]|$)", work[m.end("w"):]):
+    if word in NEEDS_STOP and (not pre.strip() or word in _CJK_WORDS) and not re.match(STOP, work[m.end("w"):]):
         return None, pos, pos
-    if "not " in m.group("adv").lower() + " ":
+    # a negation after a foreign word ("richtig nicht"), or "no" before an English one ("no true"): unsure
+    fneg = (m.group("fneg") or "").lower()
+    if (word in FOREIGN and NEG_AFTER.match(work, m.end("w"))) or (fneg == "no" and word in ENGLISH):
+        return None, pos, pos
+    if ("not " in m.group("adv").lower() + " ") != bool(fneg):
         v = _flip(v)
     return v, m.start("w"), m.end("w")
+
+
+_CJK_WORDS = frozenset(CJK["true"] + CJK["false"])
+_NEGATED = re.compile(r"(?:\b(?:not|never|no|nicht|pas|non|não|nao)|n['’]t)\s+(?:\w+\s+)?$", re.I)
+
+
+def _turned(work: str, s0: int, s1: int, value: str) -> tuple[int, int, bool] | None:
+    """An opening yes/no or CJK word whose own sentence (on its line) then gives the opposite
+    verdict ("No, it is true", "否，这是正确的"): (start, end, True) - it does not say which it
+    means; a CJK hedge there ("不一定"): (start, end, False)."""
+    if work[s0:s1].lower() not in YESNO | _CJK_WORDS:
+        return None
+    end = min(_clause_end(work, s0), (work.find("\n", s1) + 1 or len(work) + 1) - 1)
+    stop = re.search(r"[。！？]", work[s1:end])
+    end = s1 + stop.start() if stop else end
+    for x in re.finditer(r"\b(?P<w>" + WORD + r")\b" + PREDICATIVE, work[:end], re.I):
+        if x.start() < s1:
+            continue
+        xv = _value(x.group("w"))
+        if _NEGATED.search(work[max(s1, x.start() - 30):x.start()]):
+            xv = _flip(xv)
+        if xv != value:
+            return x.start(), x.end(), True
+    c = contradicted_in(work[s1:end], value)
+    if c:
+        return s1 + c.start(), s1 + c.end(), True
+    h = CJK_HEDGE.search(work, s1, end)
+    return (h.start(), h.end(), False) if h else None
 
 
 _CONTRAST = re.compile(r"\s*(?:but|however|yet|though|although|on\s+the\s+other\s+hand|nevertheless|still)\b", re.I)
@@ -321,7 +351,7 @@ def read_verdict(answer: Answer, question: QuestionSpec) -> Claim:
             c = cond[-1]
             return Claim(kind="verdict", value="hedged", span=doc.quote(c["start"], c["end"]),
                          notes=(f"states {stated} but adds a condition under which it is {c['value']}",))
-        hedge = _hedge(work, s0, stated)
+        hedge = _turned(work, s0, s1, stated) or _hedge(work, s0, stated)
         if hedge:
             return _hedged(doc, stated, s0, hedge)
         partly = re.search(r"\b(?:partially|partly|half|somewhat)\s+(?:\w+\s+)?$", work[max(0, s0 - 25):s0], re.I)

@@ -17,8 +17,10 @@ import re
 from typing import Callable
 
 from auditor.claims.text import LABEL, LABEL_PLAIN, label_ordinal, label_text
+from auditor.claims.verdict_words import LATIN
 
-WORD = r"(?:true|ture|treu|false|flase|fasle|fales|correct|incorrect|incorrert|wrong|right)"
+# English verdict words and the Latin-script ones of other languages (auditor.claims.verdict_words)
+WORD = r"(?:true|ture|treu|false|flase|fasle|fales|correct|incorrect|incorrert|wrong|right|" + LATIN + ")"
 
 Picked = tuple[str, int, int, str]
 Stated = Callable[[str, int], tuple[str | None, int, int]]

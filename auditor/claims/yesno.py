@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from auditor.claims.text import LABEL, blank_questions, make_doc, pick_segments, sentences
+from auditor.claims.verdict_words import LATIN, OPENING, STOP, value as word_value
 from auditor.models import Answer, Claim, QuestionSpec
 
 _NEG = (r"(?:not|never|cannot|no\s+longer|hardly|barely|nor|"
@@ -57,7 +58,9 @@ _NONCOMMITTAL = re.compile(r"\b(?:may|might|can|could|will)\s+or\s+(?:may|might|
 _BOTH = re.compile(r"\s*(?:yes\s+and\s+no|no\s+and\s+yes|both\s+yes\s+and\s+no)\b", re.I)
 _OPEN = re.compile(r"\s*(?:(?P<w>yes|yeah|yep|no|nope|not\s+really|not\s+quite|not\s+necessarily|not\s+exactly|not\s+at\s+all)\b"
                    r"(?!\s+(?:\w+\s+)?(?:gradient|vanish|explod|longer|matter|one|way|need|problem|activation|layer|neuron)s?)|"
-                   r"(?P<j>correct|incorrect|right|wrong|true|false)(?=\s*[.,;:!\-–]))", re.I)
+                   r"(?P<j>correct|incorrect|right|wrong|true|false)(?=\s*[.,;:!\-–])|"
+                   # other languages' yes/no/correct/wrong words (auditor.claims.verdict_words): "Sí,", "不对，", "네."
+                   r"(?P<f>" + OPENING + "|" + LATIN + r")(?=" + STOP + r"))", re.I)
 _CONTRAST = re.compile(r"\b(?:but|however|yet|though|nevertheless|nonetheless)\b|\bon\s+the\s+other\s+hand\b", re.I)
 _CONCESSIVE = re.compile(r"\s*(?:although|though|even\s+though|while|whilst|despite)\b[^,;]*[,;]", re.I)
 _START = re.compile(r"(?:\s|answers?\s*:?|ans\s*:|(?:" + LABEL + r")(?=\s)|[-=_*]{3,}|[-*•+](?=\s))*", re.I)
@@ -193,8 +196,9 @@ def read_yesno(answer: Answer, question: QuestionSpec | None = None) -> Claim:
     if not opening:
         opening = _OPEN.match(work, _START.match(work).end())
     if opening:
-        g = "w" if opening.group("w") else "j"
-        value = "yes" if opening.group(g).lower() in ("yes", "yeah", "yep", "correct", "right", "true") else "no"
+        g = "w" if opening.group("w") else "j" if opening.group("j") else "f"
+        value = "yes" if opening.group(g).lower() in ("yes", "yeah", "yep", "correct", "right", "true") \
+            or (g == "f" and word_value(opening.group(g)) == "true") else "no"
         o0, o1 = opening.start(g), opening.end(g)
         end = _sentence_end(work, o0)
         turned = [c for c in cues if o1 <= c["start"] < end and c["value"] != value and c["strong"]

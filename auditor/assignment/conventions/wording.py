@@ -15,8 +15,25 @@ _OPTION = re.compile(
 _PICK = re.compile(r"\b(select|choose|pick|which of the (?:following|options|above)|which (?:one|option)|"
                    r"circle|mark (?:all|the)|correct option|the correct answer|option number|your choice|"
                    r"one of the (?:statements|options|following) is)\b", re.I)
-_MANY = re.compile(r"\b(all that apply|select all|choose all|mark all|one or more|which (?:of the following )?(?:are|hold)"
-                   r"|which of the following (?:\w+ ){0,3}(?:have|are|hold|apply))\b", re.I)
+# the wording asks for all / any number of the options (read on the flattened text: see _flat)
+_MANY = re.compile(
+    r"\b(?:one|\d+)\s+or\s+more\b|\bany\s+number\s+of\b|\bmore\s+than\s+one\s+(?:\w+\s+){0,2}(?:may|can|might|could)\b|"
+    r"\bmultiple\s+(?:\w+\s+)?(?:may|can|might|could|are)\b|\b(?:options?|statements?|answers?|choices?|ones?)\s*\(s\)|"
+    r"\b(?:select|choose|pick|mark|check|tick|circle|identify|indicate|list|name|highlight|find)\s+(?:out\s+)?"
+    r"(?:all|every|each|any(?!\s+(?:one|single)\b))\b|"
+    r"\b(?:all|every|any)\s+(?:of\s+)?(?:the\s+|these\s+|those\s+)?(?:\w+\s+){0,3}?(?:that|which)\s+(?:apply|are|hold)\b|"
+    r"\b(?:every|each)\s+(?:\w+\s+)?(?:that|which)\s+(?:is|holds|applies)\b|"
+    r"\bwhich\s+(?:of\s+(?:the\s+following|these|those|the\s+(?:above|options|statements|choices))\s+)?"
+    r"(?:(?!(?:one|is|was|means?|makes?|will|would|can|could|does|do|did|has|of|if|when)\b)\w+\s+){0,3}?"
+    r"(?:are|hold|apply|have|is\s*/\s*are)\b",
+    re.I)
+
+
+def _flat(text: str) -> str:
+    """The wording without emphasis, code ticks, HTML tags and line breaks ("**Pick\nall**" -> "Pick all")."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^<>\n]*>|[*_`~]+", " ", text))
+
+
 _VERDICT = re.compile(r"\btrue\s*(?:or|/)\s*false\b|\bset (?:it )?(?:to )?true\b|\b(?:true|false) if\b", re.I)
 _NUMBER = re.compile(r"\b(how many|how much|count how|what is the (?:value|number|range|average|mean|median|total)|"
                      r"number of|the range|compute the value|save this number|predict(?:ed|ion)? the|"
@@ -60,8 +77,9 @@ _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
 
 def propose(text: str) -> Wording:
     opts = options_of(text)
-    if opts and (_PICK.search(text) or _MANY.search(text)):
-        return Wording("choice", opts, "many" if _MANY.search(text) else "one", option_texts(text, opts))
+    many = bool(_MANY.search(_flat(text)))
+    if opts and (_PICK.search(_flat(text)) or many):
+        return Wording("choice", opts, "many" if many else "one", option_texts(text, opts))
     if _VERDICT.search(text):
         return Wording("verdict")
     if _SHAPE.search(text):
