@@ -175,3 +175,48 @@ def test_partial_credit_is_the_specs_choice():
 def test_spec_errors_are_errors_not_the_students_fault():
     assert judge("1", [1], select="some").status == Status.ERROR
     assert judge("a", ["a"], options=NUM4).status == Status.ERROR
+
+
+@pytest.mark.parametrize("blank", ["______", "\\_\\_\\_\\_", "___ percent", "__________________________."])
+def test_init_keeps_the_option_with_a_blank_so_a_filled_in_value_selects_it(blank):
+    from auditor.assignment.proposals import propose_for_text
+
+    long = "cannot be found with the information given in the article above"
+    text = f"Pick one of the options (i) and (ii); if (i), fill in the blank.\n\n(i) is equal to {blank}\n\n(ii) {long}."
+    got = propose_for_text(text)
+    assert got.claim == "choice" and got.params["options"][1] == "ii"
+    assert got.params["options"][0].startswith("i. is equal to ___")
+    q = QuestionSpec(id="q/2", section="q", number=2, claim="choice", params=got.params)
+    for answer, picked in (("56%", ["i"]), ("$ 56\\% $", ["i"]), ("(ii)", ["ii"])):
+        claim = read_claim("choice", Answer("q/2", True, (Segment(3, answer, "markdown"),), "own-cell"), q)
+        assert claim.readable and claim.value == picked, answer
+
+
+_FOUR = ["1. Train on a larger dataset.", "2. Add more hidden units.", "3. Increase the regularization strength.",
+         "4. None of the above."]
+
+
+def _pick(text: str):
+    q = QuestionSpec(id="inline/3", section="inline", number=3, claim="choice",
+                     params=freeze({"options": _FOUR, "select": "many"}))
+    c = read_claim("choice", Answer("inline/3", True, (Segment(5, text, "markdown"),), "own-cell"), q)
+    return c.value if c.readable and not (c.extra or {}).get("hedged") else None
+
+
+@pytest.mark.parametrize("text", [
+    "1, 3", "1 3", "1 & 3", "[1, 3]", "(1)(3)", "No.1 No.3", "- 1, 3", "Statements 1 and 3 are correct.",
+    "1，3", "1、3", "（1）（3）", "①③", "① ③", "1. True\n2. False\n3. True\n4. False",
+    "1 ✓ 2 ✗ 3 ✓ 4 ✗", "1 ✓\n2 ✗\n3 ✓\n4 ✗", "1. Train on a larger dataset ✓\n2. Add more hidden units ✗\n"
+    "3. Increase the regularization strength ✓", "- [x] 1\n- [ ] 2\n- [x] 3\n- [ ] 4", "☑ 1 ☐ 2 ☑ 3 ☐ 4",
+])
+def test_selection_formats_read_the_same(text):
+    assert _pick(text) == [1, 3]
+
+
+@pytest.mark.parametrize("text", [
+    "1 ✓ 2 ✗ 3 ✓ ✓",              # a tick with no option of its own
+    "✓ 1. Sigmoid ✓",             # a tick on each side of one option
+    "1 or 3", "Not sure, maybe 1 and 3",
+])
+def test_tick_marks_or_hedges_that_cannot_be_told_go_to_review(text):
+    assert _pick(text) is None

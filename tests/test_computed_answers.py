@@ -223,7 +223,7 @@ def test_the_data_option_on_the_command_line(course, capsys):
 
 def test_evaluate_reads_computed_answers_of_a_set_only_when_run(course):
     """A set as in ../shared/corpus-foreign, with a data/ folder: the computed claims are counted as
-    'computed by code not run' without --execute, and read with it."""
+    'computed by code not run' when not run, and read when run (the default for a set with data/)."""
     from auditor.evaluate.foreign import evaluate_set
 
     root = course / "set"
@@ -240,9 +240,10 @@ def test_evaluate_reads_computed_answers_of_a_set_only_when_run(course):
         (root / "labels" / f"{name}.json").write_text(json.dumps(label))
     (root / "key.md").write_text("| id | question | key | type |\n|---|---|---|---|\n"
                                  "| q1 | majors | **3** | number |\n| q2 | mean age above 20 | **True** | true/false |\n")
-    static = evaluate_set(root)
+    static = evaluate_set(root, execute=False)
     assert (static.found, static.claims_total, static.claims_read, static.claims_need_run) == (4, 4, 0, 4)
-    run = evaluate_set(root, execute=True)
+    run = evaluate_set(root)                       # a set with data/ is run by default
+    assert run.executed and "run in the sandbox" in run.line()
     assert (run.claims_read, run.claims_need_run, run.keys_filled) == (4, 0, 2)
     assert (run.false_passes, run.misread_fails) == (0, 0)
 

@@ -51,9 +51,10 @@ def propose_for_text(text: str) -> Proposal:
     w = propose(text)
     if w.claim == "choice":
         if choice_available():
-            texts = w.texts if len(w.texts) == len(w.options) and all(w.texts) else ()
-            options = [f"{o}. {t}" for o, t in zip(w.options, texts)] if texts else \
-                [int(o) if o.isdigit() else o for o in w.options]
+            texts = w.texts if len(w.texts) == len(w.options) and (all(w.texts) or any("___" in t for t in w.texts)) \
+                else ()  # every option's words, or at least the one with a blank to fill in ("is equal to ___")
+            options = [f"{o}. {t}" if t else (int(o) if o.isdigit() else o) for o, t in zip(w.options, texts)] \
+                if texts else [int(o) if o.isdigit() else o for o in w.options]
             return Proposal("choice", "choice_selection", {"options": options, "select": w.select},
                             _option_key(w.options, w.select or "one"))
         if w.select == "one" and all(o.isdigit() for o in w.options):

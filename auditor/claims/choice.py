@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.claims.choice_ticks import ticked_options
 from auditor.claims.choice_options import _STYLE_RE, Option, label_style, norm_label, parse_option, sort_key
 from auditor.models import Answer, Claim, QuestionSpec, Span
 
@@ -38,7 +39,7 @@ _EXPLANATION = re.compile(r"^[\W_]*(?:your\s+|my\s+)?(?:explanation|reason(?:ing
 _ANSWER = re.compile(r"(?im)^[\W_]*(?:your\s+|my\s+|final\s+)?(?:answer|ans)\s*[:：]+")
 _MARKUP = re.compile(r"\\color\s*\{[^}]*\}|\\text(?:it|bf|rm)?\b|\\newline|\\\\|[{}$*_`~>]|<[^>]+>")
 _LEAD = re.compile(
-    r"^[\s\-•+:：]*(?:(?:my|the|our|final|correct)\s+){0,2}(?:answers?|ans|choices?|selections?|options?|picks?)?\s*(?:is|are|=)?"
+    r"^[\s\-•+:：]*(?:(?:my|the|our|final|correct)\s+){0,2}(?:answers?|ans|choices?|selections?|options?|picks?|statements?|items?)?\s*(?:is|are|=)?"
     r"\s*[:：.\-–]*\s*(?:(?:i|we)(?:'d|\s+would)?\s+(?:choose|chose|pick|picked|select|selected|say|think|believe)"
     r"(?:\s+(?:it'?s|it\s+is|that))?\s*[:：]?\s*|"
     r"(?:choose|chose|pick|select(?:ed)?)\s*[:：]?\s*)?(?:only\s+|either\s+|both\s+)?(?:options?\s+)?", re.I)
@@ -80,8 +81,13 @@ def _context(question: QuestionSpec) -> _Context | None:
     return _Context(options, style, frozenset(o.label for o in options))
 
 
+#: full-width punctuation as ASCII ("1，3" is "1, 3"); circled numbers as plain ones ("①③" is "1 3")
+_WIDE = str.maketrans({"，": ", ", "；": "; ", "：": ": ", "（": "(", "）": ")", "【": "[", "】": "]",
+                       **{chr(0x2460 + k): f" {k + 1} " for k in range(20)}})
+
+
 def _clean(text: str) -> str:
-    text = _MARKUP.sub(" ", text.replace("\r\n", "\n"))
+    text = _MARKUP.sub(" ", text.replace("\r\n", "\n").translate(_WIDE))
     return "\n".join(re.sub(r"[ \t]+", " ", ln).strip() for ln in text.splitlines())
 
 
@@ -215,32 +221,6 @@ def _verdict_clauses(ctx: _Context, line: str) -> list[tuple[Any, str]]:
     return out
 
 
-_CHECKED = r"\[[xX✓✔]\]|☑|☒|✅|✔|✓"
-_BOX = re.compile(rf"(?P<mark>{_CHECKED}|\[\s\]|☐)")
-
-
-def _checkboxes(ctx: _Context, text: str) -> list | None:
-    """Ticked boxes ("- [x] 1. Sigmoid", "☑ 2"): the options on ticked lines; None without ticks."""
-    marks = list(_BOX.finditer(text))
-    if not any(re.fullmatch(_CHECKED, m["mark"]) for m in marks):
-        return None
-    picked, token = [], ctx.token()
-    for i, m in enumerate(marks):
-        if not re.fullmatch(_CHECKED, m["mark"]):
-            continue
-        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        part = text[m.end():end].split("\n")[0].strip(" -*:")
-        t = token.match(part)
-        if t and _known(ctx, norm_label(t["lab"])):
-            picked.append(norm_label(t["lab"]))
-            continue
-        named = [o.label for o in ctx.options if o.text and part.lower().startswith(o.text.lower())]
-        if len(named) != 1:
-            return None  # a ticked box whose option cannot be told: review
-        picked.append(named[0])
-    return picked
-
-
 def _inline_items(ctx: _Context, line: str) -> list[tuple[Any, str]]:
     """"1. True 2. False 3. True" / "1 is true, 2 is false" on one line: one item per labelled verdict."""
     if clauses := _verdict_clauses(ctx, line):
@@ -354,7 +334,7 @@ def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
     lines = [ln for ln in text.splitlines() if ln.strip()]
     hedge = _HEDGE.search(text)
     value, how, quote = None, "", ""
-    ticked = _checkboxes(ctx, text)
+    ticked = ticked_options(ctx.token(), lambda label: _known(ctx, label), ctx.options, text)
     if ticked is not None:
         if not ticked:
             return Claim("choice", readable=False, notes=("ticked boxes whose options cannot be told",))

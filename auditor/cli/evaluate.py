@@ -13,8 +13,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                      "notebooks (template.ipynb, submissions/, labels/, key.md) or a folder of such sets")
     p.add_argument("--labels", help="folder of label files (<notebook stem>.json); not needed for sets")
     p.add_argument("--execute", action="store_true",
-                   help="sets: run each submission in the sandbox (with the set's data/ folder when it has one), "
-                        "so values computed by the students' code are read")
+                   help="sets: run every set's submissions in the sandbox (a set with a data/ folder is run "
+                        "with it by default), so values computed by the students' code are read")
     p.add_argument("--min-agreement", type=float, default=None,
                    help="exit 1 when question-level agreement (0-100) is below this")
     p.add_argument("--min-claims", type=float, default=None, help="exit 1 when claim agreement (0-100) is below this")
@@ -72,7 +72,7 @@ def _run_sets(args: argparse.Namespace) -> int:
 
     figures = []
     for folder in find_sets(args.notebooks):
-        fig = evaluate_set(folder, execute=args.execute)
+        fig = evaluate_set(folder, execute=True if args.execute else None)
         figures.append(fig)
         for line in format_disagreements(fig):  # type: ignore[arg-type]
             print(f"{fig.name}  {line}")

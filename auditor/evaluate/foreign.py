@@ -41,6 +41,7 @@ class SetFigures:
     keys_filled: int = 0
     false_passes: int = 0
     misread_fails: int = 0
+    executed: bool = False       # the submissions were run in the sandbox (computed values read from the kernel)
     disagreements: list[Disagreement] = field(default_factory=list)
 
     def line(self) -> str:
@@ -50,7 +51,8 @@ class SetFigures:
                 f"claims {pct(self.claims_read, self.claims_total)}"
                 + (f" ({self.claims_need_run} more computed by code not run)" if self.claims_need_run else "")
                 + f", keys filled {self.keys_filled}, "
-                f"false passes {self.false_passes}, misread fails {self.misread_fails}")
+                f"false passes {self.false_passes}, misread fails {self.misread_fails}"
+                + (", run in the sandbox" if self.executed else ""))
 
 
 def is_set(folder: Path) -> bool:
@@ -210,11 +212,12 @@ def match_items(label: dict, spans: dict[str, tuple[int, int]], order: list[str]
 
 # --------------------------------------------------------------------------- one set
 
-def evaluate_set(set_dir: str | Path, *, spec_less: bool = False, execute: bool = False) -> SetFigures:
+def evaluate_set(set_dir: str | Path, *, spec_less: bool = False, execute: bool | None = None) -> SetFigures:
     """The set's figures (module doc). ``spec_less``: no template at all, each submission audited
     with the spec inferred from itself (no keys, so no false passes to count). ``execute``: run each
     submission in the sandbox, with the set's ``data/`` folder when it has one, so values the
-    students' code computes are read from the kernel."""
+    students' code computes are read from the kernel; None (default): run the sets that have
+    ``data/``."""
     from auditor.assignment.draft import draft_spec
     from auditor.assignment.spec import parse_spec
     from auditor.extract.answers import extract
@@ -230,6 +233,8 @@ def evaluate_set(set_dir: str | Path, *, spec_less: bool = False, execute: bool 
     order = [q.id for q in spec.questions]
     keys = read_keys(set_dir / "key.md") if (set_dir / "key.md").is_file() else {}
     data = set_dir / "data"
+    execute = data.is_dir() if execute is None else execute
+    fig.executed = execute
     run = {"execute": execute, "data_dir": str(data) if execute and data.is_dir() else None}
 
     runs: list[tuple[str, dict, Any, dict[str, str]]] = []
@@ -315,7 +320,7 @@ def _score(fig: SetFigures, name: str, label: dict, result: dict, matched: dict[
                                                       (q or {}).get("evidence", "")))
 
 
-def evaluate_sets(root: str | Path, *, execute: bool = False) -> list[SetFigures]:
+def evaluate_sets(root: str | Path, *, execute: bool | None = None) -> list[SetFigures]:
     return [evaluate_set(s, execute=execute) for s in find_sets(root)]
 
 

@@ -56,8 +56,9 @@ def option_texts(text: str, options: tuple[str, ...]) -> tuple[str, ...]:
     for m in _OPTION.finditer(text):
         label = m.group("label").lower()
         if label in options and label not in found:
-            words = re.sub(r"[`*_]", "", m.group("text")).strip().rstrip(".")
-            found[label] = words if len(words) <= 40 else ""
+            words = re.sub(r"[`*_]", "", re.sub(r"(?:\\?_){3,}", "\x00", m.group("text"))).strip().rstrip(".")
+            words = re.sub(r"\s*\x00+\s*", " ___ ", words).strip()  # a blank to fill in stays visible
+            found[label] = words if len(words) <= 40 or "___" in words else ""
     return tuple(found.get(o, "") for o in options)
 
 
