@@ -62,3 +62,31 @@ def test_dask_ships_the_spec_to_the_workers(tmp_path, cluster):
                   progress=False, jobs=1)
     assert s.audited_now == 1
     assert s.submissions[0]["result"]["assignment"]["explanation"] == "spec: " + text + "\n# another version"
+
+
+def test_dask_ships_the_specs_a_spec_extends(tmp_path, cluster):
+    """A course's variant spec that extends a base in its own folder: remote workers get both."""
+    import nbformat
+
+    specs = tmp_path / "course specs"
+    specs.mkdir()
+    (specs / "base.toml").write_text(
+        '[assignment]\nid = "course-base"\ntitle = "Base"\n\n[[sections]]\nslug = "q"\nheading = "Questions"\n\n'
+        '[[questions]]\nid = "q/1"\nphrases = ["How many legs does a spider have"]\nclaim = "number"\n'
+        'check = "keyed_number"\nkey = 8\n', encoding="utf-8")
+    variant = specs / "variant.toml"
+    variant.write_text('extends = "course-base"\n\n[assignment]\nid = "course-variant"\n\n'
+                       '[[questions]]\nid = "q/1"\nkey = 6\n', encoding="utf-8")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Questions"),
+                nbformat.v4.new_markdown_cell("**Question 1.** How many legs does a spider have?"),
+                nbformat.v4.new_markdown_cell("**Answer:** 8")]
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.ipynb").write_text(nbformat.writes(nb), encoding="utf-8")
+    got = {}
+    for where, kw in (("dask", {"scheduler": cluster.scheduler_address}), ("local", {"jobs": 1})):
+        s = run_batch(tmp_path / "c", out_dir=tmp_path / where, assignment=str(variant), execute=False,
+                      progress=False, **kw)
+        assert s.submissions[0]["status"] == "audited", s.submissions[0]
+        got[where] = [(q["id"], q["status"], q["claimed"], q["expected"]) for q in s.submissions[0]["result"]["questions"]]
+    assert got["dask"] == got["local"] == [("q/1", "fail", 8, 6)]

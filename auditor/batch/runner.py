@@ -84,18 +84,20 @@ class _SpecPlan:
     file: Path | None
     key_bytes: tuple[bytes, ...]
     spec_data: bytes | None = None      # the given spec file's bytes, shipped to remote workers
+    spec_bases: tuple[tuple[str, bytes], ...] = ()  # (file name, bytes) of the specs it extends, shipped too
 
 
 def _spec_plan(options: AuditOptions, spec: Any) -> _SpecPlan:
     if options.assignment in ("auto", "none"):
         extra = [p.read_bytes() for d in options.spec_dirs for p in sorted(Path(d).glob("*.toml"))]
         return _SpecPlan(options.assignment, None, tuple(extra))
-    from auditor.assignment.spec import spec_bytes
+    from auditor.assignment.spec import spec_bytes, spec_files
 
     # absolute paths: workers fork from a server that may have another working directory
     file = Path(spec.path).resolve()
-    # the key covers the specs it extends (spec_bytes); a remote worker resolves those by id
-    return _SpecPlan(str(file), file, (spec_bytes(spec),), file.read_bytes())
+    # the key covers the specs it extends (spec_bytes); a remote worker gets their files beside the spec
+    bases = tuple((Path(f).name, Path(f).read_bytes()) for f in spec_files(file, options.spec_dirs)[1:])
+    return _SpecPlan(str(file), file, (spec_bytes(spec),), file.read_bytes(), bases)
 
 
 def run_batch(
@@ -190,7 +192,7 @@ def run_batch(
         if scheduler:
             task = AuditTask(display=s.relpath, data=data, assignment=plan.assignment,
                              spec_name=plan.file.name if plan.file else None,
-                             spec_data=plan.spec_data,
+                             spec_data=plan.spec_data, spec_bases=plan.spec_bases,
                              options=task_options, audit_fn=audit_fn)
         else:
             task = AuditTask(display=s.relpath, path=str(s.path.resolve()), assignment=plan.assignment,

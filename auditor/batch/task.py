@@ -37,6 +37,7 @@ class AuditTask:
     assignment: str = "auto"            # "auto", "none", a spec path or a spec id
     spec_name: str | None = None        # with spec_data: ship the spec to a remote worker
     spec_data: bytes | None = None
+    spec_bases: tuple[tuple[str, bytes], ...] = ()  # the specs spec_data extends: written beside it
     options: Mapping[str, Any] = field(default_factory=dict)   # pipeline.audit's other keywords
     audit_fn: Callable[..., Any] | None = None   # None: auditor.pipeline.audit
 
@@ -98,9 +99,14 @@ def run_task(task: AuditTask) -> dict[str, Any]:
                 fh.write(task.data or b"")
         assignment = task.assignment
         if task.spec_data is not None:
-            assignment = os.path.join(tmp, "spec-" + _safe_file_name(task.spec_name or "spec.toml"))
+            specs = os.path.join(tmp, "specs")   # the spec and its bases in one folder: bases resolve by id
+            os.mkdir(specs)
+            assignment = os.path.join(specs, "spec-" + _safe_file_name(task.spec_name or "spec.toml"))
             with open(assignment, "wb") as fh:
                 fh.write(task.spec_data)
+            for k, (name, data) in enumerate(task.spec_bases):
+                with open(os.path.join(specs, f"base-{k}-" + _safe_file_name(name)), "wb") as fh:
+                    fh.write(data)
         try:
             result = audit_safely(path, {**dict(task.options), "assignment": assignment}, audit_fn=task.audit_fn,
                                   display=task.display)
