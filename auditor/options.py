@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -39,6 +40,7 @@ class AuditOptions:
     require_sandbox: bool = False       # degraded isolation is a usage error (exit 2)
     fail_on: frozenset[str] = DEFAULT_FAIL_ON
     data_dir: str | None = None         # the course's data files, copied into each kernel's working directory
+    kernel_python: str | None = None    # the course environment's interpreter for kernels (needs ipykernel)
 
     def audit_kwargs(self, assignment: Any = None) -> dict[str, Any]:
         """The keyword arguments of ``auditor.pipeline.audit`` (``assignment`` overrides the option,
@@ -54,6 +56,8 @@ class AuditOptions:
             kwargs["spec_dirs"] = self.spec_dirs
         if self.data_dir:
             kwargs["data_dir"] = self.data_dir
+        if self.kernel_python:
+            kwargs["kernel_python"] = self.kernel_python
         return kwargs
 
 
@@ -84,6 +88,9 @@ SHARED_OPTIONS: tuple[SharedOption, ...] = (
     SharedOption("data", {"default": None, "metavar": "DIR",
                           "help": "the course's data files (CSV, images...): copied into each kernel's working "
                                   "directory, so answers computed from them can be read and checked"}),
+    SharedOption("kernel-python", {"default": None, "metavar": "PATH",
+                                   "help": "the interpreter of the course's environment (pandas, scipy...) to run "
+                                           "the notebooks with; it needs ipykernel (default: the auditor's own)"}),
     SharedOption("timeout-cell", {"type": float, "default": 60.0, "metavar": "S",
                                   "help": "seconds per cell (default 60)"}),
     SharedOption("timeout-total", {"type": float, "default": 600.0, "metavar": "S",
@@ -140,7 +147,17 @@ def options_from(get: Callable[[str], Any], environ: Any = None) -> AuditOptions
         require_sandbox=bool(get("require_sandbox")),
         fail_on=fail_on,
         data_dir=os.path.abspath(get("data")) if get("data") else None,
+        kernel_python=_interpreter(get("kernel_python")),
     )
+
+
+def _interpreter(given: str | None) -> str | None:
+    """``--kernel-python``: a path made absolute, or a command name looked up on PATH."""
+    if not given:
+        return None
+    if os.sep in given:
+        return os.path.abspath(given)
+    return shutil.which(given) or given
 
 
 def options_from_args(args: argparse.Namespace) -> AuditOptions:

@@ -244,14 +244,15 @@ def kernel_values_for(q: QuestionSpec, ext: Extraction, execution: ExecutionResu
 
 def _execute(nb: ParsedNotebook, spec: AssignmentSpec | None, ext: Extraction, *, timeout_cell: float,
              timeout_total: float, sandbox: bool, computed: dict[str, tuple[str, ...]] | None = None,
-             data_dir: str | None = None) -> ExecutionResult:
+             data_dir: str | None = None, kernel_python: str | None = None) -> ExecutionResult:
     from auditor.execute.run import execute_notebook
     from auditor.execute.sandbox import SandboxPolicy
 
     fetch = fetch_points(spec, ext, computed) if spec else {}
     policy = sandbox_policy(spec.path if spec else None, data_dir) if sandbox else \
         SandboxPolicy(enabled=False, data_dir=data_dir)
-    return execute_notebook(nb, fetch=fetch, timeout_cell=timeout_cell, timeout_total=timeout_total, sandbox=policy)
+    return execute_notebook(nb, fetch=fetch, timeout_cell=timeout_cell, timeout_total=timeout_total, sandbox=policy,
+                            python=kernel_python)
 
 
 def sandbox_policy(spec_path: str | None, data_dir: str | None = None) -> "SandboxPolicy":
@@ -291,6 +292,7 @@ def audit_parsed(
     specs: Sequence[AssignmentSpec] | None = None,
     spec_dirs: Sequence[str] = (),
     data_dir: str | None = None,
+    kernel_python: str | None = None,
 ) -> AuditResult:
     """Audit a parsed notebook.
 
@@ -298,13 +300,15 @@ def audit_parsed(
     AssignmentSpec, or None/"none" (spec-less). execute: run the notebook in a kernel.
     timeout_cell / timeout_total: seconds. sandbox: isolate the kernel (on by default).
     data_dir: the course's data files, copied into the kernel's working directory (``--data``).
+    kernel_python: the interpreter of the course's environment for the kernel (``--kernel-python``;
+    default: the auditor's own).
     specs: the candidate specs for "auto" (default: the shipped ones and those of ``spec_dirs`` and
     AUDITOR_SPECS). spec_dirs: more spec folders (``--specs``).
     """
     match = resolve_assignment(nb, assignment, specs, spec_dirs)
     try:
         return _audit(nb, match, execute=execute, timeout_cell=timeout_cell, timeout_total=timeout_total,
-                      sandbox=sandbox, data_dir=data_dir)
+                      sandbox=sandbox, data_dir=data_dir, kernel_python=kernel_python)
     except SpecError:
         raise
     except Exception as exc:  # noqa: BLE001 - our bug: reported, never blamed on the student
@@ -315,7 +319,7 @@ def audit_parsed(
 
 
 def _audit(nb: ParsedNotebook, match: SpecMatch, *, execute: bool, timeout_cell: float, timeout_total: float,
-           sandbox: bool, data_dir: str | None = None) -> AuditResult:
+           sandbox: bool, data_dir: str | None = None, kernel_python: str | None = None) -> AuditResult:
     spec = match.spec
     if spec is None:
         from auditor.assignment.specless import infer_spec
@@ -331,7 +335,7 @@ def _audit(nb: ParsedNotebook, match: SpecMatch, *, execute: bool, timeout_cell:
     findings: list[Finding] = []
     if execute:
         execution = _execute(nb, spec, ext, timeout_cell=timeout_cell, timeout_total=timeout_total, sandbox=sandbox,
-                             computed=computed, data_dir=data_dir)
+                             computed=computed, data_dir=data_dir, kernel_python=kernel_python)
     else:
         execution = ExecutionResult(ExecStatus.SKIPPED, message="execution skipped (--no-execute)")
     claims.update(_kernel_claims(spec, ext, claims, computed, execution))

@@ -157,7 +157,7 @@ def probe_isolation(options: AuditOptions, spec_path: str | None) -> tuple[tuple
     from auditor.pipeline import sandbox_policy
 
     policy = sandbox_policy(spec_path) if options.sandbox else SandboxPolicy(enabled=False)
-    layers = isolation.probe_layers(policy)
+    layers = isolation.probe_layers(policy, python=options.kernel_python)
     return tuple(layers), isolation.degraded_warning(layers)
 
 
@@ -177,6 +177,15 @@ def prepare_run(options: AuditOptions, *, probe: bool = True,
         try:
             check_data_dir(options.data_dir)
         except DataDirError as exc:
+            raise UsageError(str(exc)) from None
+    if options.kernel_python and options.execute:
+        from auditor.execute.kernel_python import KernelPythonError, check_kernel_python
+
+        try:
+            from auditor.execute.sandbox import SandboxPolicy
+
+            check_kernel_python(options.kernel_python, None if options.sandbox else SandboxPolicy(enabled=False))
+        except KernelPythonError as exc:
             raise UsageError(str(exc)) from None
     spec = load_given_spec(options)
     layers, warning = probe_isolation(options, getattr(spec, "path", None)) if probe else ((), None)

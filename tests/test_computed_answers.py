@@ -5,6 +5,7 @@ The notebooks here are written for these tests (an nbgrader-style assignment ove
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -266,3 +267,44 @@ def test_a_named_literal_reads_the_same_however_it_is_written(code):
 ])
 def test_a_named_value_that_is_not_a_plain_literal_is_left_to_the_kernel(code):
     assert read_code_value("number", _code_answer(("code", code)), ("sigma",)) is None
+
+
+def test_kernels_run_with_the_course_environment_interpreter(tmp_path, capsys, request):
+    """--kernel-python: the notebook runs under the course environment's interpreter (a venv here)."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from auditor.cli import main
+
+    env_root = Path(tempfile.mkdtemp(prefix="auditor-course-env-"))  # pytest's tmp_path is root-only (0700)
+    request.addfinalizer(lambda: shutil.rmtree(env_root, ignore_errors=True))
+    env_root.chmod(0o755)
+    venv = env_root / "course-env"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True)
+    if os.geteuid() == 0:  # the kernel runs as an unprivileged uid: the environment must be readable by it
+        capsys.readouterr()
+        venv.chmod(0o700)
+        assert main(["audit", str(tmp_path / "nb.ipynb"), "--kernel-python", str(venv / "bin" / "python")]) == 2
+        assert "not usable inside the sandbox" in capsys.readouterr().err
+        venv.chmod(0o755)
+    cells = [
+        ("md", "# Assignment 3", _g("title", locked=True)),
+        ("md", "**Question 1:** True or false: this kernel runs in a virtual environment. Set `in_venv`."),
+        ("code", "import sys\nin_venv = sys.prefix != sys.base_prefix", _g("venv", solution=True)),
+        ("code", "assert isinstance(in_venv, bool)", _g("test_venv", grade=True, locked=True, points=1)),
+    ]
+    write(tmp_path / "nb.ipynb", cells)
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[assignment]\nid = "venv-check"\ntitle = "venv"\n\n[[sections]]\nslug = "q"\nheading = "Questions"\n\n'
+                    '[[questions]]\nid = "q/1"\nphrases = ["this kernel runs in a virtual environment"]\n'
+                    'claim = "verdict"\ncheck = "true_false"\nkey = "true"\nanswer_names = ["in_venv"]\n')
+    common = ["audit", str(tmp_path / "nb.ipynb"), "--assignment", str(spec), "--out-dir", str(tmp_path / "r")]
+    assert main(common + ["--kernel-python", str(venv / "bin" / "python")]) == 0
+    assert json.loads((tmp_path / "r" / "nb.json").read_text())["questions"][0]["claimed"] == "true"
+    assert main(common) == 1                       # the auditor's own interpreter is not a venv here
+    assert json.loads((tmp_path / "r" / "nb.json").read_text())["questions"][0]["claimed"] == "false"
+    capsys.readouterr()
+    assert main(common + ["--kernel-python", str(tmp_path / "nope" / "python")]) == 2
+    assert "--kernel-python" in capsys.readouterr().err

@@ -124,6 +124,10 @@ def _bwrap_view(python: str, hidden: tuple[str, ...]) -> BwrapView:
             "--ro-bind", "/", "/", "--dev", "/dev", "--tmpfs", "/dev/shm", "--proc", "/proc",
             "--tmpfs", "/tmp"]
     for h in hidden:
+        if is_under(h, "/tmp"):
+            # the private /tmp hides it already; hiding it again would make its parents as 0700
+            # mount points, which the sandbox uid cannot cross (an environment beside it is lost)
+            continue
         args += ["--tmpfs", h] if os.path.isdir(h) else ["--ro-bind", "/dev/null", h]
     made: set[str] = set()
     for k in bind_back(python, covered, hidden):

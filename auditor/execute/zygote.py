@@ -33,6 +33,16 @@ __all__ = ["KERNEL_ARGS", "MALLOC_TUNABLES", "SharedZygote", "WarmKernelProcess"
 STALE_AFTER_S = 120.0        # a zygote directory untouched this long, with nobody alive in it, is litter
 
 _LOCK = threading.Lock()
+
+
+def _fresh_lock_after_fork() -> None:
+    """A child forked while another thread of the parent held the lock (a batch's zygote starting
+    in the background) would wait on it forever: the child gets its own, unlocked."""
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_lock_after_fork)
 _ZYGOTES: dict[tuple[Any, ...], Zygote | str] = {}
 
 
