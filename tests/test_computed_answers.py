@@ -291,19 +291,19 @@ def test_kernels_run_with_the_course_environment_interpreter(tmp_path, capsys, r
         venv.chmod(0o755)
     cells = [
         ("md", "# Assignment 3", _g("title", locked=True)),
-        ("md", "**Question 1:** True or false: this kernel runs in a virtual environment. Set `in_venv`."),
-        ("code", "import sys\nin_venv = sys.prefix != sys.base_prefix", _g("venv", solution=True)),
-        ("code", "assert isinstance(in_venv, bool)", _g("test_venv", grade=True, locked=True, points=1)),
+        ("md", "**Question 1:** True or false: this kernel runs in the course environment. Set `in_env`."),
+        ("code", "import os, sys\nin_env = os.path.basename(sys.prefix) == 'course-env'", _g("venv", solution=True)),
+        ("code", "assert isinstance(in_env, bool)", _g("test_venv", grade=True, locked=True, points=1)),
     ]
     write(tmp_path / "nb.ipynb", cells)
     spec = tmp_path / "spec.toml"
     spec.write_text('[assignment]\nid = "venv-check"\ntitle = "venv"\n\n[[sections]]\nslug = "q"\nheading = "Questions"\n\n'
-                    '[[questions]]\nid = "q/1"\nphrases = ["this kernel runs in a virtual environment"]\n'
-                    'claim = "verdict"\ncheck = "true_false"\nkey = "true"\nanswer_names = ["in_venv"]\n')
+                    '[[questions]]\nid = "q/1"\nphrases = ["this kernel runs in the course environment"]\n'
+                    'claim = "verdict"\ncheck = "true_false"\nkey = "true"\nanswer_names = ["in_env"]\n')
     common = ["audit", str(tmp_path / "nb.ipynb"), "--assignment", str(spec), "--out-dir", str(tmp_path / "r")]
     assert main(common + ["--kernel-python", str(venv / "bin" / "python")]) == 0
     assert json.loads((tmp_path / "r" / "nb.json").read_text())["questions"][0]["claimed"] == "true"
-    assert main(common) == 1                       # the auditor's own interpreter is not a venv here
+    assert main(common) == 1                       # the auditor's own interpreter is another one
     assert json.loads((tmp_path / "r" / "nb.json").read_text())["questions"][0]["claimed"] == "false"
     capsys.readouterr()
     assert main(common + ["--kernel-python", str(tmp_path / "nope" / "python")]) == 2
