@@ -220,3 +220,46 @@ def test_selection_formats_read_the_same(text):
 ])
 def test_tick_marks_or_hedges_that_cannot_be_told_go_to_review(text):
     assert _pick(text) is None
+
+
+@pytest.mark.parametrize("wording,verdict", [
+    ("Which of these changes will change the final output?", "will change"),
+    ("Which of the following **will not change** the loss?", "will not change"),
+    ("Which of these\ndoes not reduce overfitting?", "does not reduce"),
+    ("Which activation functions can suffer from this problem?", "can suffer"),
+    ("Which of the following is true?", None),
+    ("Which of the following statements are true?", None),
+    ("Which options will be the same?", None),
+])
+def test_init_proposes_what_a_selected_option_does(wording, verdict):
+    from auditor.assignment.proposals import propose_for_text
+
+    got = propose_for_text(f"{wording} Select all that apply.\n\n1. first\n2. second\n3. third\n4. fourth\n")
+    assert got.claim == "choice" and got.params.get("selected_verdict") == verdict
+
+
+def _with_verdict(text: str, verdict: str | None):
+    params = {"options": [1, 2, 3, 4], "select": "many"}
+    if verdict:
+        params["selected_verdict"] = verdict
+    q = QuestionSpec(id="inline/2", section="inline", number=2, claim="choice", params=freeze(params))
+    c = read_claim("choice", Answer("inline/2", True, (Segment(5, text, "markdown"),), "own-cell"), q)
+    return c.value if c.readable else None
+
+
+@pytest.mark.parametrize("text", [
+    "1. will not change\n2. will change\n3. will not change\n4. may change",
+    "1 - won't change, 2 - changes, 3 - won't change, 4 - changes",
+    "1: doesn't change; 2: changes; 3: no change; 4: changed",
+    "1. No\n2. Yes\n3. No\n4. Yes",
+])
+def test_per_option_predicates_follow_the_asked_verdict(text):
+    assert _with_verdict(text, "will change") == [2, 4]
+    negated = _with_verdict(text, "will not change")
+    # yes/no answer the question itself: the asked verb's negation does not flip them
+    assert negated == ([2, 4] if "Yes" in text else [1, 3])
+
+
+def test_per_option_predicates_without_the_asked_verdict_go_to_review():
+    assert _with_verdict("1 - won't change, 2 - changes, 3 - won't change, 4 - changes", None) is None
+    assert _with_verdict("1. will not change\n2. will change\n3. will not change\n4. may change", None) is None

@@ -55,8 +55,10 @@ def propose_for_text(text: str) -> Proposal:
                 else ()  # every option's words, or at least the one with a blank to fill in ("is equal to ___")
             options = [f"{o}. {t}" if t else (int(o) if o.isdigit() else o) for o, t in zip(w.options, texts)] \
                 if texts else [int(o) if o.isdigit() else o for o in w.options]
-            return Proposal("choice", "choice_selection", {"options": options, "select": w.select},
-                            _option_key(w.options, w.select or "one"))
+            params = {"options": options, "select": w.select}
+            if w.selected_verdict:
+                params["selected_verdict"] = w.selected_verdict
+            return Proposal("choice", "choice_selection", params, _option_key(w.options, w.select or "one"))
         if w.select == "one" and all(o.isdigit() for o in w.options):
             return Proposal("number", "keyed_number", key_example=w.options[0],
                             comment="single choice: the option number is read as a number "

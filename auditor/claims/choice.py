@@ -231,9 +231,22 @@ def _inline_items(ctx: _Context, line: str) -> list[tuple[Any, str]]:
                 and _known(ctx, norm_label(m["lab"])):
             starts.append(m)
     if len(starts) < 2:
+        starts = _separated_starts(ctx, line)
+    if len(starts) < 2:
         return []
     bounds = [m.start() for m in starts[1:]] + [len(line)]
     return [(norm_label(m["lab"]), line[m.end():end].strip(" ,;:-–")) for m, end in zip(starts, bounds)]
+
+
+_ITEM_SEP = re.compile(r"\s*(?:[-–:=]|\))\s*(?=[^\W\d])")
+
+
+def _separated_starts(ctx: _Context, line: str) -> list:
+    """"1 - won't change, 2 - changes": labels opening the line or after , ; each then - or : and words."""
+    starts = [m for m in ctx.token().finditer(line)
+              if (not line[:m.start()].strip() or line[:m.start()].rstrip()[-1] in ",;")
+              and _ITEM_SEP.match(line, m.end()) and _known(ctx, norm_label(m["lab"]))]
+    return starts if starts and starts[0].start() == len(line) - len(line.lstrip()) else []
 
 
 def _pure_list(line: str, matched: str) -> bool:
@@ -241,16 +254,23 @@ def _pure_list(line: str, matched: str) -> bool:
     return not re.search(r"\w", line[len(matched):])
 
 
+def _stems(text: str) -> set[str]:
+    """Content words, crudely stemmed ("changes", "changed" -> "change")."""
+    return {re.sub(r"(?:ing|ed|es|s|e|d)$", "", w) if len(w) > 4 else w for w in re.findall(r"[a-z]{3,}", text.lower())}
+
+
 def _polarity(clause: str, selected_verdict: str | None) -> str | None:
+    """"+" / "-": the option's verdict on the question itself (true, yes / false, no); "v+" / "v-":
+    the asked predicate, affirmed or negated ("changes" / "won't change"); None: no verdict."""
     head = re.split(r"[.;,:(—–]|\s-\s", clause, maxsplit=1)[0]
     head = " ".join(head.split()[:6])
     if _POS_WORD.search(head) and not _NEG_WORD.search(head):
         return "+"
     if re.search(r"\b(?:false|incorrect|wrong)\b", head, re.I):
         return "-"
-    content = {w for w in re.findall(r"[a-z]{3,}", (selected_verdict or "").lower())} - {"not", "will", "may", "can", "does"}
-    if content and content & set(re.findall(r"[a-z]{3,}", head.lower())):
-        return "-" if _NEG_WORD.search(head) else "+"
+    content = _stems(selected_verdict or "") - {"not", "will", "may", "can", "doe", "does", "could", "would", "might"}
+    if content and content & _stems(head):
+        return "v-" if _NEG_WORD.search(head) else "v+"
     if re.match(r"\s*(?:no|not)\b", head, re.I):
         return "-"
     return None
@@ -279,7 +299,8 @@ def _verdict_list(ctx: _Context, items: list[tuple[Any, str]], selected_verdict:
         return labels, "selection read from a numbered list of explanations"
     if any(p is None for _, p in pol):
         return None, "some options in the list carry no verdict"
-    return [lab for lab, p in pol if p == wanted], "selection read from a per-option verdict list"
+    picked = [lab for lab, p in pol if p == "+" or p == "v" + wanted]
+    return picked, "selection read from a per-option verdict list"
 
 
 def _named(ctx: _Context, text: str):

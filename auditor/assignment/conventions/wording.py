@@ -48,6 +48,19 @@ class Wording:
     options: tuple[str, ...] = ()
     select: str | None = None    # "one" | "many" for choice
     texts: tuple[str, ...] = ()  # each option's own words, where they are short ("Sigmoid"), else ""
+    selected_verdict: str | None = None  # "will change" for "Which of these will change ...?"
+
+
+#: "Which of these changes will (not) change the output?": what a selected option does
+_ASKED_VERB = re.compile(r"\bwhich\b(?:\s+(?:of\s+)?(?:the\s+following|these|those|the\s+above|options?)?)?"
+                         r"(?:\s+[a-z]+){0,3}?\s+(?P<v>(?:will|would|can|could|may|might|does|do|should)"
+                         r"(?:\s+not|n't)?\s+(?!be\b|have\b|not\b)[a-z]{3,})\b", re.I)
+
+
+def selected_verdict(text: str) -> str | None:
+    """The verb phrase a selected option satisfies, as the question asks it ("will change"), or None."""
+    m = _ASKED_VERB.search(_flat(text))
+    return " ".join(m["v"].lower().split()) if m else None
 
 
 def option_texts(text: str, options: tuple[str, ...]) -> tuple[str, ...]:
@@ -80,13 +93,13 @@ def propose(text: str) -> Wording:
     opts = options_of(text)
     many = bool(_MANY.search(_flat(text)))
     if opts and (_PICK.search(_flat(text)) or many):
-        return Wording("choice", opts, "many" if many else "one", option_texts(text, opts))
+        return Wording("choice", opts, "many" if many else "one", option_texts(text, opts), selected_verdict(text))
     if _VERDICT.search(text):
         return Wording("verdict")
     if _SHAPE.search(text):
         return Wording("shape")
     if opts and re.search(r"\?", text):
-        return Wording("choice", opts, "one", option_texts(text, opts))
+        return Wording("choice", opts, "one", option_texts(text, opts), selected_verdict(text))
     if _NUMBER.search(text):
         return Wording("number")
     return Wording(None)
