@@ -46,7 +46,8 @@ def read(text, q):
     ("all of the above", ["a", "b", "c"], ["a", "b", "c"]),
     ("all except 2", [1, 2, 3, 4], [1, 3, 4]),
     ("none", NUM4, [4]),            # the "None of the above" option
-    ("None.", [1, 2, 3], []),       # no such option: the empty selection
+    ("None.", NUM3, []),            # no such option: the empty selection
+    ("None.", [1, 2, 3], None),     # no option's words known: one of them may say "none": review
     ("Tanh and Hard tanh saturate.", NUM3, [1, 3]),   # longest name first: "Hard tanh" is not "tanh"
     ("Softplus, but not Tanh.", NUM3, [2]),
     ("Tanh saturates while Softplus keeps a gradient.", NUM3, None),  # names not joined in one list: review
@@ -263,3 +264,26 @@ def test_per_option_predicates_follow_the_asked_verdict(text):
 def test_per_option_predicates_without_the_asked_verdict_go_to_review():
     assert _with_verdict("1 - won't change, 2 - changes, 3 - won't change, 4 - changes", None) is None
     assert _with_verdict("1. will not change\n2. will change\n3. will not change\n4. may change", None) is None
+
+
+@pytest.mark.parametrize("text, asked, value", [
+    # a list followed (or preceded) by the opposite of the asked wording names what is NOT selected
+    ("2 and 4 will not change it", "will change", [1, 3]),
+    ("Options 2, 4 won't change the output.", "will change", [1, 3]),
+    ("The ones that stay the same are 2, 4", "will change", None),      # other words: neither wording
+    ("Those that will change are 1 and 3", "will change", [1, 3]),
+    ("Those that will not change are 1 and 3", "will change", [2, 4]),
+    ("1 and 3 will change; 2 and 4 will not", "will change", [1, 3]),
+    ("1, 3. They will not change much otherwise", "will change", [1, 3]),  # a new sentence: an explanation
+    ("1\n3", "will change", [1, 3]),                                         # one label per line
+    ("- 1\n- 3\n4 is close", "will change", [1, 3]),
+])
+def test_a_list_is_read_against_the_asked_wording(text, asked, value):
+    assert _with_verdict(text, asked) == value
+
+
+def test_the_opposite_wording_on_a_single_choice_is_review():
+    q = QuestionSpec(id="inline/2", section="inline", number=2, claim="choice",
+                     params=freeze({"options": [1, 2, 3], "select": "one", "selected_verdict": "will change"}))
+    c = read_claim("choice", Answer("inline/2", True, (Segment(5, "1 and 2 will not change it", "markdown"),), "own-cell"), q)
+    assert not c.readable and "opposite" in c.notes[0]

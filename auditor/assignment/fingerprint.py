@@ -6,6 +6,12 @@ shorter than n words). It holds no readable text. When reading a submission, a t
 *template* when an n-gram containing it is in the set; what is left (the residual) is the
 student's. A copied statement with " F." appended leaves residual ``f``; an untouched
 question cell leaves nothing; a renumbered or re-indented question cell leaves nothing.
+
+Answer slots are told by place as well as by words (``after_slot``): the hashes of the whole lines
+that the template has at or after an answer-slot marker in a markdown cell (usually none: the
+slot is empty or holds a placeholder). In a submission, a line in that place which the template
+did not have there is the student's even when every word of it is the question's ("1. will not
+change" under "Which steps will not change ...?", "None of the above" copied from the options).
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from auditor.load.markdown_blocks import parse_blocks
+from auditor.assignment.conventions.slots import opens_slot, strip_slots
 
 NGRAM = 3
 # words of any script (Chinese, Korean, ... are words too), numbers; "_" and digits split words
@@ -62,6 +69,33 @@ def text_lines_of_cell(cell_type: str, source: str, outputs_text: str = "") -> l
         lines.extend((ln, True) for ln in source.splitlines())
         lines.extend((ln, False) for ln in outputs_text.splitlines())
     return [(ln, code) for ln, code in lines if ln.strip()]
+
+
+def slot_line_hash(line: str) -> int | None:
+    """The whole line, slot markers and placeholders removed, as it sits in an answer slot."""
+    toks = tokens(strip_slots(line))
+    return _hash(["\x00slot", *toks]) if toks else None
+
+
+def markdown_slot_lines(source: str) -> list[tuple[str, bool]]:
+    """A markdown cell's lines (as the layout reads them), each with "at or after an answer slot"."""
+    out: list[tuple[str, bool]] = []
+    seen = False
+    for b in parse_blocks(source):
+        for ln in b.text.splitlines():
+            if ln.strip():
+                seen = seen or opens_slot(ln)
+                out.append((ln.strip(), seen))
+    return out
+
+
+def after_slot_hashes(cells: Iterable[tuple[str, str, str]]) -> frozenset[int]:
+    """Hashes of the template's lines that sit at or after an answer slot (see the module doc)."""
+    out: set[int] = set()
+    for ctype, source, _ in cells:
+        if ctype == "markdown":
+            out |= {h for ln, slot in markdown_slot_lines(source) if slot and (h := slot_line_hash(ln)) is not None}
+    return frozenset(out)
 
 
 def fingerprint_cells(cells: Iterable[tuple[str, str, str]], n: int = NGRAM) -> frozenset[int]:
@@ -121,9 +155,10 @@ class TemplateIndex:
 
     MEMO_LIMIT = 200_000
 
-    def __init__(self, hashes: frozenset[int], n: int = NGRAM):
+    def __init__(self, hashes: frozenset[int], n: int = NGRAM, after_slot: frozenset[int] | None = None):
         self.hashes = hashes
         self.n = n
+        self.after_slot = after_slot  # None: a fingerprint made before slots were told by place
         # the template's lines recur in every submission of a class: each is hashed once
         self._memo: dict[tuple[str, bool], Coverage] = {}
 
@@ -131,9 +166,18 @@ class TemplateIndex:
     def from_spec_table(cls, table) -> "TemplateIndex | None":
         if not table or "hashes" not in table:
             return None
-        hashes = table["hashes"]
-        text = "".join(hashes) if isinstance(hashes, (list, tuple)) else str(hashes)
-        return _index(text, int(table.get("ngram", NGRAM)))
+        def joined(value) -> str:
+            return "".join(value) if isinstance(value, (list, tuple)) else str(value)
+        after = table.get("after_slot")
+        return _index(joined(table["hashes"]), int(table.get("ngram", NGRAM)),
+                      None if after is None else joined(after))
+
+    def slot_line_is_template(self, line: str) -> bool | None:
+        """For a line at or after an answer slot: did the template have it there? None: unknown."""
+        if self.after_slot is None:
+            return None
+        h = slot_line_hash(line)
+        return h is None or h in self.after_slot
 
     def coverage(self, line: str, code: bool = False) -> Coverage:
         key = (line, code)
@@ -163,26 +207,35 @@ class TemplateIndex:
 
 
 @functools.lru_cache(maxsize=16)
-def _index(hashes_text: str, n: int) -> TemplateIndex:
+def _index(hashes_text: str, n: int, after_text: str | None = None) -> TemplateIndex:
     """One index per spec fingerprint per process (decoded once, its memo kept)."""
-    return TemplateIndex(decode(hashes_text), n)
+    return TemplateIndex(decode(hashes_text), n, None if after_text is None else decode(after_text))
+
+
+def fingerprint_table(cells: Iterable[tuple[str, str, str]]) -> dict:
+    """The ``[template]`` table of a spec, from a blank template's (cell_type, source, outputs_text)."""
+    cells = list(cells)
+    return {"ngram": NGRAM, "hashes": encode(fingerprint_cells(cells)), "after_slot": encode(after_slot_hashes(cells))}
 
 
 def fingerprint_notebook(nb) -> dict:
     """The ``[template]`` table of a spec, from a parsed blank template notebook."""
-    hashes = fingerprint_cells((c.cell_type, c.source, c.outputs_text) for c in nb.cells)
-    return {"ngram": NGRAM, "hashes": encode(hashes)}
+    return fingerprint_table((c.cell_type, c.source, c.outputs_text) for c in nb.cells)
 
 
 def template_table_toml(table: dict) -> str:
     """TOML text of the ``[template]`` table (hashes wrapped at 76 columns)."""
-    h = table["hashes"]
-    chunks = [h[i : i + 76] for i in range(0, len(h), 76)]
-    body = "\n".join(f'  "{c}",' for c in chunks)
-    return (
+    def wrapped(h: str) -> str:
+        return "\n".join(f'  "{h[i : i + 76]}",' for i in range(0, len(h), 76))
+    text = (
         "[template]\n"
         "# Fingerprint of the blank template: 4-byte hashes of its word n-grams (no readable text).\n"
         "# Regenerate with: auditor init TEMPLATE.ipynb --fingerprint-into SPEC.toml\n"
         f"ngram = {table['ngram']}\n"
-        f"hashes = [\n{body}\n]\n"
+        f"hashes = [\n{wrapped(table['hashes'])}\n]\n"
     )
+    if "after_slot" in table:
+        inside = f"[\n{wrapped(table['after_slot'])}\n]" if table["after_slot"] else "[]"
+        text += ("# Hashes of the whole lines the template has inside its answer slots (usually none).\n"
+                 f"after_slot = {inside}\n")
+    return text

@@ -93,6 +93,7 @@ FIELDS: Mapping[str, tuple[tuple[str, Type, str], ...]] = {
     "template": (
         ("ngram", INT, "n of the hashed word n-grams"),
         ("hashes", STRING_OR_STRINGS, "base64 of the 4-byte hashes"),
+        ("after_slot", STRING_OR_STRINGS, "base64 of the 4-byte hashes of the template's lines inside answer slots"),
     ),
 }
 

@@ -17,8 +17,10 @@ such as ``"1. Sigmoid"``), else from the key's labels; no other label is read as
    labels, unless they walk through every option or a label list alone stands above them.
 4. A label list where a line starts (after "Answer:", "I choose", "only", ...): ``1, 3``,
    ``No.1 No.2``, ``- 1, 2``, ``(a) and (c)``, ``ii, iv``, ``(iii)(iv)``, ``[2 3]``, ``1-3``,
-   ``2 and 4 are true``; "not 3" / "except 3" remove 3; "all of the above" / "none" map to the
-   option that says so, else to all options / no option.
+   ``2 and 4 are true``, one label per line; "not 3" / "except 3" remove 3; "all of the above" /
+   "none" map to the option that says so, else to all options / no option (review when no option's
+   words are known). A list stated with the opposite of ``selected_verdict`` ("4 and 5 will change"
+   for "which will not change") names the options NOT selected: the rest (select-all), else review.
 5. Option texts named in the first sentence that names any, joined by "and" / "," / "&"
    ("Sigmoid and ReLU have this problem"; a name followed by a negation is left out), or the one
    option with a blank, filled in ("56%" for "(i) is equal to ___").
@@ -33,21 +35,20 @@ from typing import Any
 
 from auditor.claims.choice_ticks import ticked_options
 from auditor.claims.choice_options import _STYLE_RE, Option, label_style, norm_label, parse_option, sort_key
+from auditor.claims.choice_verdicts import NEG_WORD as _NEG_WORD, predicate_polarity, verdict_list
 from auditor.models import Answer, Claim, QuestionSpec, Span
 
 _EXPLANATION = re.compile(r"^[\W_]*(?:your\s+|my\s+)?(?:explanation|reason(?:ing)?|justification|why)\b\s*[:：]", re.I | re.M)
 _ANSWER = re.compile(r"(?im)^[\W_]*(?:your\s+|my\s+|final\s+)?(?:answer|ans)\s*[:：]+")
 _MARKUP = re.compile(r"\\color\s*\{[^}]*\}|\\text(?:it|bf|rm)?\b|\\newline|\\\\|[{}$*_`~>]|<[^>]+>")
 _LEAD = re.compile(
-    r"^[\s\-•+:：]*(?:(?:my|the|our|final|correct)\s+){0,2}(?:answers?|ans|choices?|selections?|options?|picks?|statements?|items?)?\s*(?:is|are|=)?"
+    r"^[\s\-•+:：]*(?:(?:my|the|our|final|correct)\s+){0,2}(?:answers?|ans|choices?|selections?|options?|picks?|statements?|items?|steps?|numbers?|ones?|claims?)?\s*(?:is|are|=)?"
     r"\s*[:：.\-–]*\s*(?:(?:i|we)(?:'d|\s+would)?\s+(?:choose|chose|pick|picked|select|selected|say|think|believe)"
     r"(?:\s+(?:it'?s|it\s+is|that))?\s*[:：]?\s*|"
     r"(?:choose|chose|pick|select(?:ed)?)\s*[:：]?\s*)?(?:only\s+|either\s+|both\s+)?(?:options?\s+)?", re.I)
 _HEDGE = re.compile(r"\b(?:not\s+(?:sure|certain)|unsure|maybe|perhaps|possibly|probably|i\s+guess|no\s+idea|"
                     r"(?:don'?t|do\s+not)\s+know)\b|\beither\b.*\bor\b", re.I)
 _NEG_AFTER = re.compile(r"^\s*(?:is|are|does|do|will|would|should)\s*(?:not|n't|never)\b|^\s*(?:is|are)\s+(?:false|incorrect|wrong)\b|^\s*(?:isn't|aren't|doesn't|don't|won't)\b|^\s*[不没非]", re.I)
-_NEG_WORD = re.compile(r"\b(?:not|never|no|false|incorrect|wrong|cannot|none)\b|n't\b", re.I)
-_POS_WORD = re.compile(r"\b(?:true|correct|right|yes)\b", re.I)
 _SEP = re.compile(r"\s*(?:,|;|&|\+|/|、|和|以及|及|\band\b|\bor\b|\s)\s*", re.I)
 _ALL = re.compile(r"^\s*all(?:\s+of\s+(?:the\s+above|them)|\s+(?:the\s+)?options|\s+above)?\b(?:\s*(?:except|but(?:\s+not)?)\s+)?", re.I)
 _NONE = re.compile(r"^\s*none(?:\s+of\s+(?:the\s+above|them))?\b", re.I)
@@ -110,8 +111,8 @@ def _special(ctx: _Context, which: str):
     for o in ctx.options:
         if re.match(rf"\s*{which}\s+of\s+the\s+(?:above|others|options)", o.text, re.I):
             return [o.label]
-    if which == "none":
-        return []
+    if which == "none":  # the empty selection, unless no option's words are known (one may say "none")
+        return [] if any(o.text for o in ctx.options) or not ctx.options else None
     return [o.label for o in ctx.options if not re.match(r"\s*none\b", o.text, re.I)] or None
 
 
@@ -254,53 +255,41 @@ def _pure_list(line: str, matched: str) -> bool:
     return not re.search(r"\w", line[len(matched):])
 
 
-def _stems(text: str) -> set[str]:
-    """Content words, crudely stemmed ("changes", "changed" -> "change")."""
-    return {re.sub(r"(?:ing|ed|es|s|e|d)$", "", w) if len(w) > 4 else w for w in re.findall(r"[a-z]{3,}", text.lower())}
+_SUBJECT = re.compile(r"^(?P<subject>[^:：]{3,80}?)(?:\s*[:：]|\s+(?:are|is)\b)\s*", re.I)
 
 
-def _polarity(clause: str, selected_verdict: str | None) -> str | None:
-    """"+" / "-": the option's verdict on the question itself (true, yes / false, no); "v+" / "v-":
-    the asked predicate, affirmed or negated ("changes" / "won't change"); None: no verdict."""
-    head = re.split(r"[.;,:(—–]|\s-\s", clause, maxsplit=1)[0]
-    head = " ".join(head.split()[:6])
-    if _POS_WORD.search(head) and not _NEG_WORD.search(head):
-        return "+"
-    if re.search(r"\b(?:false|incorrect|wrong)\b", head, re.I):
-        return "-"
-    content = _stems(selected_verdict or "") - {"not", "will", "may", "can", "doe", "does", "could", "would", "might"}
-    if content and content & _stems(head):
-        return "v-" if _NEG_WORD.search(head) else "v+"
-    if re.match(r"\s*(?:no|not)\b", head, re.I):
-        return "-"
-    return None
+def _after_subject(ctx: _Context, line: str, selected_verdict: str | None):
+    """(subject, label list) for "<words>: (ii)" and for "The ones that won't change are 1, 2, 3"
+    (a subject in the question's terms or saying true / correct, then nothing but labels)."""
+    m = _SUBJECT.match(line)
+    if not m or ctx.token().search(m["subject"]):
+        return "", None
+    got = _leading_list(ctx, line[m.end():])
+    if got is None or (not m.group(0).rstrip().endswith((":", "：")) and not (
+            _pure_list(line[m.end():], got[2]) and (predicate_polarity(m["subject"], selected_verdict) is not None
+                                                    or re.search(r"\b(?:true|correct|right)\b", m["subject"], re.I)))):
+        return "", None
+    return m["subject"], got
 
 
-def _predicate_verdicts(items: list[tuple[Any, str]]) -> bool:
-    """Short heads sharing one predicate, some negated ("will not change" / "may change")."""
-    heads = [" ".join(re.split(r"[.;,:(—–]|\s-\s", text, maxsplit=1)[0].split()[:6]).lower() for _, text in items]
-    if any(len(h.split()) > 4 or not h for h in heads):
-        return False
-    words = [set(re.findall(r"[a-z]{3,}", h)) - {"not", "will", "may", "can", "does", "the", "and"} for h in heads]
-    negated = [bool(_NEG_WORD.search(h)) for h in heads]
-    return bool(set.intersection(*words)) and any(negated) and not all(negated)
+def _labels_below(ctx: _Context, lines: list[str]) -> list:
+    """"- 1" / "- 2" / "- 3": the labels of the lines that, like the first, hold nothing but labels."""
+    out: list = []
+    for ln in lines:
+        got = _leading_list(ctx, ln)
+        if got is None or got[1] or got[3] or not _pure_list(ln, got[2]):
+            break
+        out += got[0]
+    return out
 
 
-def _verdict_list(ctx: _Context, items: list[tuple[Any, str]], selected_verdict: str | None):
-    wanted = "-" if selected_verdict and _NEG_WORD.search(selected_verdict) else "+"
-    pol = [(lab, _polarity(text, selected_verdict)) for lab, text in items]
-    if all(p is None for _, p in pol) and _predicate_verdicts(items):
-        return None, ("a per-option verdict list (e.g. 'will change' / 'will not change'), but which verdict "
-                      "means selected is not known: the spec's selected_verdict says it")
-    if all(p is None for _, p in pol):
-        labels = [lab for lab, _ in items]
-        if ctx.labels and set(labels) >= ctx.labels:
-            return None, "a numbered list walks through every option: which are selected is unclear"
-        return labels, "selection read from a numbered list of explanations"
-    if any(p is None for _, p in pol):
-        return None, "some options in the list carry no verdict"
-    picked = [lab for lab, p in pol if p == "+" or p == "v" + wanted]
-    return picked, "selection read from a per-option verdict list"
+def _complement(ctx: _Context, listed: list, select, selected_verdict: str):
+    """The options not listed, for an answer that lists the options the question does not ask for."""
+    why = f"the answer lists the options that do the opposite of '{selected_verdict}'"
+    rest = [o.label for o in ctx.options if o.label not in listed and not re.match(r"\s*(?:none|all)\b", o.text, re.I)]
+    if select != "many" or not rest:
+        return None, why + ": which option is selected is not said"
+    return rest, why + ": the selection is the other options"
 
 
 def _named(ctx: _Context, text: str):
@@ -368,18 +357,29 @@ def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
     if len(items) < 2 and lines:
         items = _inline_items(ctx, lines[0]) or items
     if len(items) >= 2:
-        value, how = _verdict_list(ctx, items, selected_verdict)
+        value, how = verdict_list(ctx.labels, items, selected_verdict)
         quote = "\n".join(lines[:4])
         if value is None:
             return Claim("choice", readable=False, span=Span(cell, quote), notes=(how,))
     else:
-        for ln in lines[:3]:
-            got = _leading_list(ctx, ln)
-            if got is None and ":" in ln and not ctx.token().search(ln.split(":", 1)[0]):
-                got = _leading_list(ctx, ln.split(":", 1)[1])  # "<placeholder or words>: (ii)"
+        for i, ln in enumerate(lines[:3]):
+            got, subject = _leading_list(ctx, ln), ""
+            if got is None:
+                subject, got = _after_subject(ctx, ln, selected_verdict)
             if got is not None:
                 value, negated, quote, used_or = got
+                if value is None:
+                    break
+                if _pure_list(ln, quote) and not negated:
+                    value = value + _labels_below(ctx, lines[i + 1:])
                 how = "labels listed" + (f", {sorted(negated, key=sort_key)} excluded" if negated else "")
+                after = "" if quote.rstrip().endswith(".") else ln[ln.find(quote) + len(quote):]  # "1, 3. They ...": a new sentence
+                if False in (predicate_polarity(after, selected_verdict),
+                             predicate_polarity(subject, selected_verdict)):
+                    # "4 and 5 will change the performance" asked "which will not change": the rest
+                    value, how = _complement(ctx, value, params.get("select"), selected_verdict)
+                    if value is None:
+                        return Claim("choice", readable=False, span=Span(cell, ln), notes=(how,))
                 if used_or and len(value) > 1:
                     hedge = hedge or re.search(r"\bor\b", quote, re.I)
                 hedge = hedge or re.match(r"\s*\?", ln[len(quote):])  # "c and d?": asked, not stated

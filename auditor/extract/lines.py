@@ -14,7 +14,7 @@ from auditor.models import ParsedNotebook
 from auditor.assignment.fingerprint import MARKER_WORDS, TemplateIndex, tokens
 from auditor.assignment.conventions import (
     closes_region, is_markdown_solution, is_student_line, nbgrader_grade_id, solution_code_policy)
-from auditor.assignment.conventions.slots import has_strong_slot, starts_with_marker, strip_slots
+from auditor.assignment.conventions.slots import has_strong_slot, opens_slot, starts_with_marker, strip_slots
 
 # A label at the start of a line: "3.", "3)", "(3)", "a.", "b)", "(ii)", "4.1", "Q3", "Answer 3:".
 _LABEL = re.compile(
@@ -93,8 +93,9 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
 
     block = 0
 
-    def add(cell, source, kind, text, marker="", level=0):
+    def add(cell, source, kind, text, marker="", level=0, in_slot=False):
         nonlocal order
+        raw = text
         fraction = 0.0
         display = None  # the line as stored, when it differs from the text compared with the template
         after_slot = False  # a slot marker opened the line: "3." after it is the answer, not a label
@@ -117,6 +118,11 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
                     not _LABEL.match(text) or after_slot or _VALUE.match(text) or _BARE_NUMBER.match(text)):
                 # "Answer: 13" / "Answer: 0.28" / "4.9": a bare number after a marker is the answer, not a label
                 residual = tuple(t for t in cov.residual if t.isdigit())
+            if not residual and in_slot and template.slot_line_is_template(raw) is False \
+                    and not _MARKER_ONLY.match(text):
+                # in an answer slot, a line the template did not have there is the student's, words of
+                # the question or not ("1. will not change", "None of the above")
+                residual = _residual_heuristic(text)
             if residual and source == "markdown" and "\\" in text:
                 # LaTeX command names (\left, \frac) are markup, not the student's words
                 commands = {m.lower() for m in _LATEX_COMMAND.findall(text)}
@@ -131,6 +137,7 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
 
     for c in nb.cells:
         if c.cell_type == "markdown":
+            in_slot = False  # at or after an answer slot of this cell
             for b in parse_blocks(c.source):
                 block += 1
                 first = True
@@ -140,8 +147,9 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
                 for ln in b.text.splitlines():
                     if not ln.strip():
                         continue
+                    in_slot = in_slot or opens_slot(ln)
                     add(c.index, "markdown", b.kind, ln.strip(), b.marker if first else "",
-                        b.level if b.kind == "heading" else 0)
+                        b.level if b.kind == "heading" else 0, in_slot)
                     first = False
         elif c.cell_type == "code":
             src_lines = [ln for ln in c.source.splitlines() if ln.strip()]

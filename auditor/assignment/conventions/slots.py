@@ -55,6 +55,13 @@ def strip_slots(line: str, keep_explanation: bool = False) -> str:
     return out.strip()
 
 
+def opens_slot(line: str) -> bool:
+    """The line holds an answer-slot marker or placeholder: the rest of its cell is the answer's place."""
+    head = line.strip()
+    return bool(_LATEX_MARKER.search(head) or _PLACEHOLDERS.search(head) or _PLAIN_MARKER.match(head)
+                or re.match(r"^\s*#{1,6}\s*(?:your\s+)?answer\b", head, re.I))
+
+
 def has_strong_slot(text: str) -> bool:
     """The text has a line that opens with a marker or placeholder that only an answer slot has
     (not a plain "Answer:" word, which prose also uses; not a placeholder quoted mid-sentence)."""
