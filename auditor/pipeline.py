@@ -228,7 +228,8 @@ def _kernel_claims(spec: AssignmentSpec, ext: Extraction, claims: dict[str, Clai
         if not names:
             continue
         if execution.status == ExecStatus.SKIPPED:
-            out[q.id] = kernel_value.not_run(q, names, execution.message or "not executed", claims[q.id])
+            answers = [a for a in (ext.answers.get(q.parent or ""), ext.answers.get(q.id)) if a is not None]
+            out[q.id] = kernel_value.not_run(q, names, execution.message or "not executed", claims[q.id], answers)
             continue
         cell = ext.last_cells.get(q.parent or q.id)
         values = {n: execution.values[f"{n}@{cell}"] for n in names if f"{n}@{cell}" in execution.values}

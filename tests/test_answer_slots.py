@@ -94,3 +94,35 @@ def test_a_fingerprint_made_before_slot_lines_reads_as_before():
     assert old.slot_line_is_template("will not change") is None            # not known: trigrams decide
     assert new.slot_line_is_template("will not change") is False
     assert new.slot_line_is_template("Answer:") is True                     # nothing left once the marker goes
+
+
+def test_a_statement_copied_into_the_slot_stays_the_questions(tmp_path):
+    copied = "\n\nWhich of the following preprocessing steps will not change its accuracy?\n\n"
+    got = audit(tmp_path, copied + "1, 2, 3")
+    assert got.claimed == [1, 2, 3] and "preprocessing" not in got.answer_text
+
+
+@pytest.mark.parametrize("filler", ["1. Answers below", "Answer:", "- Answer here"])
+def test_a_slot_holding_only_markers_is_blank(tmp_path, filler):
+    got = audit(tmp_path, "\n\n" + filler, why="")
+    assert got.status.value == "unanswered", got.answer_text
+
+
+def test_tick_marks_put_after_the_questions_option_lines(tmp_path):
+    tpl = load_notebook(cn.write(tmp_path / "template.ipynb", template()))
+    spec = parse_spec(fill_keys(draft_spec(tpl), {"inline/2": [1, 2, 3]}))
+    cells = template()
+    ticked = cells[2].replace("from every pixel.", "from every pixel. ✓").replace("from that pixel.", "from that pixel. ✔")
+    cells[2] = ("md", ticked)
+    nb = load_notebook(cn.write(tmp_path / "s.ipynb", cells))
+    got = {q.id: q for q in audit_parsed(nb, assignment=spec, execute=False).questions}["inline/2"]
+    assert got.claimed == [1, 2] and got.status.value == "fail"
+
+
+@pytest.mark.parametrize("answer, value", [
+    ("1-T, 2-T, 3-T, 4-F, 5-F", [1, 2, 3]),     # T / F answer the question: T is selected
+    ("答：1，2，3", [1, 2, 3]),
+    ("\n\n1 ✓\n2 ✓\n3 ✓\n4 ✗\n5 ✗", [1, 2, 3]),
+])
+def test_other_ways_of_writing_a_selection(tmp_path, answer, value):
+    assert audit(tmp_path, answer).claimed == value

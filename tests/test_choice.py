@@ -287,3 +287,16 @@ def test_the_opposite_wording_on_a_single_choice_is_review():
                      params=freeze({"options": [1, 2, 3], "select": "one", "selected_verdict": "will change"}))
     c = read_claim("choice", Answer("inline/2", True, (Segment(5, "1 and 2 will not change it", "markdown"),), "own-cell"), q)
     assert not c.readable and "opposite" in c.notes[0]
+
+
+@pytest.mark.parametrize("text, value", [
+    ("选择1，2，3", [1, 2, 3]),
+    ("我选2和4", [2, 4]),
+    ("答案是1,2,3", [1, 2, 3]),
+    ("1, 2, 3 ✓", [1, 2, 3]),            # one mark after a whole list: the list, not option 3 alone
+    ("1-F, 2-T, 3-F, 4-T", [2, 4]),
+    ("1: T\n2: F\n3: T\n4: F", [1, 3]),
+    ("2-layer nets", None),
+])
+def test_more_ways_to_write_a_selection(text, value):
+    assert _with_verdict(text, None) == value

@@ -126,6 +126,30 @@ def test_a_value_of_the_wrong_type_is_not_read():
     assert not big.readable
 
 
+@pytest.mark.parametrize("code, kind, expected", [
+    ("u = len(rows)\nassert u == 108", "number", 108),
+    ("u = len(rows)\nassert 108 == u", "number", 108),
+    ("u = p > 0.01\nassert u", "verdict", "true"),
+    ("u = p > 0.01\nassert not u", "verdict", "false"),
+    ("u = p > 0.01\nassert u == False", "verdict", "false"),
+    ("u = p > 0.01\nassert u is True", "verdict", "true"),
+    ("u = len(rows)\nassert u", "number", None),                  # truthy is not a number
+    ("u = len(rows)\n# assert u == 108", "number", None),          # a comment asserts nothing
+    ("u = len(rows)\nassert u == 108\nassert u == 150", "number", None),  # two values: not guessed
+    ("u = len(rows)\nassert u > 100", "number", None),
+    ("u = len(rows)\nassert isinstance(u, int)", "number", None),
+])
+def test_without_a_run_the_students_own_assert_states_the_claim(code, kind, expected):
+    from auditor.claims.kernel_value import not_run
+
+    claim = not_run(_q(kind, ("u",)), ("u",), "--no-execute", answers=[_code_answer(("code", code))])
+    assert (claim.value if claim.readable else None) == expected
+    if expected is not None:
+        assert "own assert" in claim.notes[0] and "not run" in claim.notes[0]
+    else:
+        assert "the notebook was not run" in claim.notes[0]
+
+
 # --------------------------------------------------------------------------- end to end, in the sandbox
 
 SURVEY = "major,age\ncogsci,19\ncs,22\nmath,25\ncs,21\n"

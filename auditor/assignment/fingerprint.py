@@ -28,7 +28,7 @@ from auditor.assignment.conventions.slots import opens_slot, strip_slots
 
 NGRAM = 3
 # words of any script (Chinese, Korean, ... are words too), numbers; "_" and digits split words
-_TOKEN = re.compile(r"[a-z]+|\d+|[^\W\d_a-z]+")
+_TOKEN = re.compile(r"[a-z]+|\d+|[^\W\d_a-z]+|[✓✔☑✅☒✗✘❌]")  # tick marks are words: "2. ... ✓" is an edit
 #: words that mark where an answer starts; alone they are not an answer.
 MARKER_WORDS = frozenset({"answer", "answers", "ans", "solution", "solutions", "my", "our", "here", "question",
                           "q", "below", "see"})

@@ -10,7 +10,7 @@ such as ``"1. Sigmoid"``), else from the key's labels; no other label is read as
    "Explanation:" / "Reason:" marker, markup and LaTeX colour markers removed.
 2. Ticked boxes (``- [x] 1``, ``☑ Sigmoid``): the ticked options.
 3. Per-option verdicts - lines starting with a label (``1. will not change`` ... ``4. may change``)
-   or clauses on one line (``1. True 2. False``, ``2 and 4 are correct, 1 is wrong``). Which verdict
+   or clauses on one line (``1. True 2. False``, ``1-F, 2-T``, ``2 and 4 are correct, 1 is wrong``). Which verdict
    means "selected" is ``params.selected_verdict`` (the question's wording; a negated one selects
    the negated lines), else "true" / "yes" / "correct"; verdicts in the question's own terms
    without ``selected_verdict`` are review. Numbered explanations without verdicts select their
@@ -34,15 +34,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.claims.choice_ticks import ticked_options
-from auditor.claims.choice_options import _STYLE_RE, Option, label_style, norm_label, parse_option, sort_key
-from auditor.claims.choice_verdicts import NEG_WORD as _NEG_WORD, predicate_polarity, verdict_list
+from auditor.claims.choice_options import (
+    _STYLE_RE, Option, blank_filled, label_style, norm_label, parse_option, sort_key)
+from auditor.claims.choice_verdicts import NEG_WORD as _NEG_WORD, expand_tf, predicate_polarity, verdict_list
 from auditor.models import Answer, Claim, QuestionSpec, Span
 
 _EXPLANATION = re.compile(r"^[\W_]*(?:your\s+|my\s+)?(?:explanation|reason(?:ing)?|justification|why)\b\s*[:：]", re.I | re.M)
-_ANSWER = re.compile(r"(?im)^[\W_]*(?:your\s+|my\s+|final\s+)?(?:answer|ans)\s*[:：]+")
+_ANSWER = re.compile(r"(?im)^[\W_]*(?:your\s+|my\s+|final\s+)?(?:answer|ans|答案?|答え|解答|回答|답)\s*[:：]+")
 _MARKUP = re.compile(r"\\color\s*\{[^}]*\}|\\text(?:it|bf|rm)?\b|\\newline|\\\\|[{}$*_`~>]|<[^>]+>")
 _LEAD = re.compile(
-    r"^[\s\-•+:：]*(?:(?:my|the|our|final|correct)\s+){0,2}(?:answers?|ans|choices?|selections?|options?|picks?|statements?|items?|steps?|numbers?|ones?|claims?)?\s*(?:is|are|=)?"
+    r"^[\s\-•+:：]*(?:(?:我们?)?(?:选择?|選擇?|选项|選項|答案(?:是|为|為)?)\s*[:：]?\s*)?(?:(?:my|the|our|final|correct)\s+){0,2}(?:answers?|ans|choices?|selections?|options?|picks?|statements?|items?|steps?|numbers?|ones?|claims?)?\s*(?:is|are|=)?"
     r"\s*[:：.\-–]*\s*(?:(?:i|we)(?:'d|\s+would)?\s+(?:choose|chose|pick|picked|select|selected|say|think|believe)"
     r"(?:\s+(?:it'?s|it\s+is|that))?\s*[:：]?\s*|"
     r"(?:choose|chose|pick|select(?:ed)?)\s*[:：]?\s*)?(?:only\s+|either\s+|both\s+)?(?:options?\s+)?", re.I)
@@ -64,7 +65,7 @@ class _Context:
         """One label as written: ``3``, ``(c)``, ``[iii]``, ``No.2``, ``#2``, ``option 2``, ``iv.``."""
         return re.compile(
             r"(?:no\.?\s*|#|option\s+|choice\s+)?(?P<open>[(\[])?(?P<lab>" + _STYLE_RE[self.style] + r")(?P<close>[)\]])?"
-            r"(?![\w]|\.\d|-[^\W\d])(?:\.(?!\d))?", re.I)  # "1.2." / "2-layer": a number, not labels
+            r"(?![^\W\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]|\.\d|-(?!(?:true|false|yes|no)\b)[^\W\d])(?:\.(?!\d))?", re.I)  # "1.2." / "2-layer": not labels
 
 
 def _context(question: QuestionSpec) -> _Context | None:
@@ -323,16 +324,6 @@ def _named(ctx: _Context, text: str):
     return None
 
 
-def _blank_filled(ctx: _Context, line: str):
-    """"56%" for "(i) is equal to ____" / "(ii) cannot be found": the one option with a blank, filled in."""
-    blanks = [o for o in ctx.options if re.search(r"_{3,}", o.text)]
-    if len(blanks) != 1 or not re.fullmatch(r"\s*-?\d+(?:[.,]\d+)?\s*(?:%|\\%|percent)?\s*\.?\s*", line):
-        return None
-    if any(o.text and o.text.strip() == line.strip() for o in ctx.options):
-        return None
-    return [blanks[0].label], line.strip()
-
-
 def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
     ctx = _context(question)
     if ctx is None:
@@ -340,6 +331,7 @@ def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
     params = question.params or {}
     selected_verdict = params.get("selected_verdict")
     text = _statement_part(_clean(answer.text))
+    text = expand_tf(text) if ctx.style != "letter" else text
     cell = answer.segments[0].cell if answer.segments else -1
     lines = [ln for ln in text.splitlines() if ln.strip()]
     hedge = _HEDGE.search(text)
@@ -385,7 +377,7 @@ def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
                 hedge = hedge or re.match(r"\s*\?", ln[len(quote):])  # "c and d?": asked, not stated
                 break
         if value is None:
-            named = _named(ctx, text) or (_blank_filled(ctx, lines[0]) if lines else None)
+            named = _named(ctx, text) or (blank_filled(ctx.options, lines[0]) if lines else None)
             if named is not None:
                 value, quote = named
                 how = "options named by their text"

@@ -108,3 +108,13 @@ def _consecutive(found: list[Option], style: str, first: Any) -> list[Option]:
 def sort_key(label: Any) -> tuple:
     """Numbers first in numeric order, then roman numerals in their order, then letters."""
     return (0, label, "") if isinstance(label, int) else (1, ROMAN.index(label) if label in ROMAN else 99, str(label))
+
+
+def blank_filled(options: tuple[Option, ...], line: str):
+    """"56%" for "(i) is equal to ____" / "(ii) cannot be found": the one option with a blank, filled in."""
+    blanks = [o for o in options if re.search(r"_{3,}", o.text)]
+    if len(blanks) != 1 or not re.fullmatch(r"\s*-?\d+(?:[.,]\d+)?\s*(?:%|\\%|percent)?\s*\.?\s*", line):
+        return None
+    if any(o.text and o.text.strip() == line.strip() for o in options):
+        return None
+    return [blanks[0].label], line.strip()

@@ -1,4 +1,5 @@
-"""Options marked with tick marks: "- [x] 1. Sigmoid", "☑ 2", or "1 ✓ 2 ✗ 3 ✓ 4 ✗".
+"""Options marked with tick marks: "- [x] 1. Sigmoid", "☑ 2", "1 ✓ 2 ✗ 3 ✓ 4 ✗", or the question's own
+option lines with a mark put after them ("2. The training error ... ✓").
 
 A mark stands before its option (a task list: "- [x] 1.") or after it ("1 ✓ 2 ✗"); which one is
 decided once for the whole answer from where the first mark sits: after a label ("1 ✓") the
@@ -31,6 +32,10 @@ def _option_in(part: str, token: re.Pattern, known: Callable[[Any], bool], optio
             return norm_label(t["lab"])
     named = [o.label for o in options if o.text and
              (part.lower().endswith(o.text.lower()) if at_end else part.lower().startswith(o.text.lower()))]
+    if not named and at_end:  # "2. The training error ... ✓": the option's line, copied with its label
+        t = token.match(part)
+        if t and known(norm_label(t["lab"])) and (t["close"] or t.group(0).endswith(".")):
+            return norm_label(t["lab"])
     if len(named) != 1:
         return None
     if at_end:  # "1. Sigmoid ✓": the line's own label says the same option, or is absent
@@ -49,6 +54,8 @@ def ticked_options(token: re.Pattern, known: Callable[[Any], bool], options: Seq
         return None
     before_first = text[:marks[0].start()].split("\n")[-1].strip(" -*:\t")
     follows = bool(before_first) and _option_in(before_first, token, known, options, True) is not None
+    if len(marks) == 1 and follows and sum(known(norm_label(t["lab"])) for t in token.finditer(before_first)) > 1:
+        return None  # "1, 2, 3 ✓": one mark after a list is not a tick per option
     picked: list = []
     for i, m in enumerate(marks):
         if not re.fullmatch(CHECKED, m["mark"]):

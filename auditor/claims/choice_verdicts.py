@@ -75,3 +75,9 @@ def predicate_polarity(after: str, selected_verdict: str | None) -> bool | None:
     if p not in ("v+", "v-"):
         return None
     return p == ("v-" if NEG_WORD.search(selected_verdict) else "v+")
+
+
+def expand_tf(text: str) -> str:
+    """"1-F, 2-T" / "1. T": a capital T or F right after a numbered label is a verdict word."""
+    return re.sub(r"(?<=[\dvxi])(\s*[-–:=.)]\s*)([TF])(?![\w'])",
+                  lambda m: m[1] + ("True" if m[2] == "T" else "False"), text)

@@ -5,7 +5,9 @@
 The code is parsed, never run: only literals and arithmetic/comparisons of literals are
 evaluated (a tiny constant folder). A value computed from data (``n = df['x'].sum()``) is not
 readable here: it exists only after execution, and the caller falls back to the other readers.
-The code's printed output is not consulted here.
+The code's printed output is not consulted here. ``asserted_values`` reads what the student's own
+``assert`` statements pin a computed answer to (``assert u_ice == 108``, ``assert is_n_co``): the
+student's claim about a value that only execution can confirm.
 """
 from __future__ import annotations
 
@@ -130,6 +132,39 @@ def literal_assignments(code: str, answers: tuple[str, ...] = ()) -> list[tuple[
     # a statement cut from the answer (its closing line was template text) may assign the name too
     changed |= {o[0] for o in out if any(re.match(rf"\s*{re.escape(o[0])}\s*[-+*/%@]?=(?!=)", ln) for ln in dropped)}
     return [o for o in out if o[0] not in changed and (o[0] not in used or o[0] in answers)]
+
+
+def asserted_values(code: str, names: tuple[str, ...], kind: str) -> dict[str, tuple[Any, str]]:
+    """{name: (value, assert statement)} for ``assert name == <constant>`` (either side), ``assert
+    name is True``; for a verdict also ``assert name`` (True) and ``assert not name`` (False).
+    A name asserted to two different values is left out."""
+    parsed = _parse_lenient(code)
+    if parsed is None:
+        return {}
+    code, tree, _ = parsed
+    found: dict[str, set] = {}
+    text: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Assert):
+            continue
+        t, name, value = node.test, None, None
+        if isinstance(t, ast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], (ast.Eq, ast.Is)):
+            for a, b in ((t.left, t.comparators[0]), (t.comparators[0], t.left)):
+                if isinstance(a, ast.Name) and a.id in names:
+                    try:
+                        name, value = a.id, _fold(b)
+                    except (_NotConstant, TypeError, ValueError, OverflowError, RecursionError):
+                        name = None
+                    break
+        elif kind == "verdict" and isinstance(t, ast.Name) and t.id in names:
+            name, value = t.id, True
+        elif kind == "verdict" and isinstance(t, ast.UnaryOp) and isinstance(t.op, ast.Not) \
+                and isinstance(t.operand, ast.Name) and t.operand.id in names:
+            name, value = t.operand.id, False
+        if name is not None:
+            found.setdefault(name, set()).add(value)
+            text[name] = ast.get_source_segment(code, node) or ""
+    return {n: (next(iter(v)), text[n]) for n, v in found.items() if len(v) == 1}
 
 
 def as_kind(kind: str, value: Any) -> Any:

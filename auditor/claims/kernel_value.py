@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
-from auditor.claims.code_value import as_kind
+from auditor.claims.code_value import as_kind, asserted_values
 from auditor.claims.confidence import assess
 from auditor.models import Answer, CellError, Claim, QuestionSpec, Span
 
@@ -81,10 +81,23 @@ def from_kernel(question: QuestionSpec, names: Sequence[str], values: Mapping[st
                         notes=(f"computed by the student's code: {', '.join(names)} read from the kernel {where}",)))
 
 
-def not_run(question: QuestionSpec, names: Sequence[str], why: str, previous: Claim | None = None) -> Claim:
-    """The claim when the notebook was not run: unreadable, saying the value needs execution."""
-    return _unreadable(str(question.claim),
-                       f"{', '.join(names)} is computed by the student's code; the notebook was not run ({why})",
+def not_run(question: QuestionSpec, names: Sequence[str], why: str, previous: Claim | None = None,
+            answers: Sequence[Answer] = ()) -> Claim:
+    """The claim when the notebook was not run: what the student's own asserts pin the answer
+    variables to (``assert u_ice == 108``) in its answer's code (``answers``: the question's own and its
+    parent's), else unreadable, saying the value needs execution."""
+    kind = str(question.claim)
+    pinned: dict[str, tuple[Any, str, int]] = {}
+    for seg in (seg for a in answers for seg in a.segments):
+        if seg.source == "code":
+            pinned.update({n: (v, t, seg.cell) for n, (v, t) in asserted_values(seg.text, tuple(names), kind).items()})
+    got = [as_kind(kind, pinned[n][0]) if n in pinned else None for n in names]
+    if len(names) == 1 and got[0] is not None:
+        value, text, cell = pinned[names[0]]
+        return assess(Claim(kind=kind, value=got[0], span=Span(cell, text), notes=(
+            f"read from the student's own assert: {names[0]} is computed by the student's code, "
+            f"which was not run ({why}); running it checks the value",)))
+    return _unreadable(kind, f"{', '.join(names)} is computed by the student's code; the notebook was not run ({why})",
                        previous)
 
 

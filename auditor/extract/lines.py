@@ -29,6 +29,7 @@ _LABEL = re.compile(
 _VALUE = re.compile(r"^\W*(?:answers?|ans)\W*\s*0?\.\d+\W*$", re.I)  # "Answer: 0.28" (no label starts at 0.)
 _BARE_NUMBER = re.compile(r"^\s*[-+]?\d+\.\d+\s*$")   # "4.9" alone: a value, not a label "4.1"
 _LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
+_SHORT_SLOT_LINE = 6  # words
 _MARKER_ONLY = re.compile(r"^\W*(answers?|ans|solutions?)\s*(\d+(\.\d+)*)?\s*[:.)]?[\s*_:\-=>]*$", re.I)
 
 
@@ -118,11 +119,13 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
                     not _LABEL.match(text) or after_slot or _VALUE.match(text) or _BARE_NUMBER.match(text)):
                 # "Answer: 13" / "Answer: 0.28" / "4.9": a bare number after a marker is the answer, not a label
                 residual = tuple(t for t in cov.residual if t.isdigit())
-            if not residual and in_slot and template.slot_line_is_template(raw) is False \
-                    and not _MARKER_ONLY.match(text):
-                # in an answer slot, a line the template did not have there is the student's, words of
-                # the question or not ("1. will not change", "None of the above")
-                residual = _residual_heuristic(text)
+            if not residual and in_slot and len(tokens(text)) <= _SHORT_SLOT_LINE \
+                    and template.slot_line_is_template(raw) is False and not _MARKER_ONLY.match(text):
+                # in an answer slot, a short line the template did not have there is the student's, words
+                # of the question or not ("1. will not change", "None of the above"); a longer one is a
+                # statement of the question copied above the answer
+                label = _LABEL.match(text)
+                residual = _residual_heuristic(text[label.end():] if label else text)  # not "4. Answers below"
             if residual and source == "markdown" and "\\" in text:
                 # LaTeX command names (\left, \frac) are markup, not the student's words
                 commands = {m.lower() for m in _LATEX_COMMAND.findall(text)}
