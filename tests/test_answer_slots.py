@@ -126,3 +126,17 @@ def test_tick_marks_put_after_the_questions_option_lines(tmp_path):
 ])
 def test_other_ways_of_writing_a_selection(tmp_path, answer, value):
     assert audit(tmp_path, answer).claimed == value
+
+
+def test_labels_written_with_a_number_sign_are_found_again_in_the_submission(tmp_path):
+    def numbered(cells):
+        return [c.replace("**Inline Question 1**", "**Inline Question #1:**").replace("**Inline Question 2**",
+                "**Inline Question #2:**") if isinstance(c, str) else (c[0], c[1].replace("**Inline Question 2**",
+                "**Inline Question #2:**")) for c in cells]
+    tpl = load_notebook(cn.write(tmp_path / "template.ipynb", numbered(template())))
+    spec = parse_spec(fill_keys(draft_spec(tpl), {"inline/2": [1, 2, 3]}))
+    assert [q.id for q in spec.questions] == ["inline/1", "inline/2"]
+    nb = load_notebook(cn.write(tmp_path / "s.ipynb", numbered(submission("1, 2, 3"))))
+    got = {q.id: q for q in audit_parsed(nb, assignment=spec, execute=False).questions}
+    assert got["inline/2"].claimed == [1, 2, 3] and got["inline/2"].status.value == "pass"
+    assert got["inline/1"].status.value == "unanswered"

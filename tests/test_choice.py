@@ -300,3 +300,13 @@ def test_the_opposite_wording_on_a_single_choice_is_review():
 ])
 def test_more_ways_to_write_a_selection(text, value):
     assert _with_verdict(text, None) == value
+
+
+@pytest.mark.parametrize("text, value", [
+    ("The second and the fourth", [2, 4]),
+    ("second and fourth statements", [2, 4]),
+    ("the first one", [1]),
+    ("First, I think 2 and 4", None),       # an ordinal in a sentence is not a label
+])
+def test_a_line_of_ordinals_names_numbered_options(text, value):
+    assert _with_verdict(text, None) == value

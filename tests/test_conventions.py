@@ -41,6 +41,9 @@ def _audit(tmp_path, template_cells, submission_cells, spec_text=None):
     ("**Question 1.b:** Why", "q", "1b"),
     ("### Problem 2(a)", "problem", "2a"),
     ("## Exercise 2.3: Gradients", "exercise", "2-3"),
+    ("**Inline Question #1:**", "inline", "1"),
+    ("### Question #4", "q", "4"),
+    ("**Problem No. 3**", "problem", "3"),
 ])
 def test_printed_labels(tmp_path, line, family, name):
     nb = _load(tmp_path, "x", [line + "\nsome text"])
@@ -326,3 +329,17 @@ def test_specless_code_stubs_left_as_released_are_blank(tmp_path):
 def test_points_printed_in_a_label(tmp_path):
     found = discover(_load(tmp_path, "t", ["**Question 1 (2 points):** Why?", "### Exercise 2 - sigmoid [1.5 pts]", "Q3. x"]))
     assert [(d.id, d.points) for d in found] == [("q/1", 2.0), ("exercise/2", 1.5), ("q/3", None)]
+
+
+def test_a_shape_question_without_code_gets_a_keyed_check_over_its_dimensions():
+    from auditor.assignment.proposals import propose_for_text
+    from auditor.judge.registry import get_check, run_check
+    from auditor.models import Answer, Claim, QuestionSpec, Segment
+
+    got = propose_for_text("What is the output shape of a 3x3 convolution with 16 filters on a (8, 3, 32, 32) input?")
+    assert (got.claim, got.check, got.key_example) == ("shape", "keyed_number", "[2, 3]")
+    q = QuestionSpec(id="q/3", section="q", number=3, claim="shape", check="keyed_number", key=[8, 16, 30, 30])
+    answer = Answer("q/3", True, (Segment(4, "(8, 16, 30, 30)", "markdown"),))
+    check = get_check("keyed_number")
+    assert run_check(check, question=q, answer=answer, claim=Claim("shape", [8, 16, 30, 30])).status.value == "pass"
+    assert run_check(check, question=q, answer=answer, claim=Claim("shape", [16, 30, 30])).status.value == "fail"

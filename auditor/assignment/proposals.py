@@ -7,7 +7,8 @@ parameters read from the question (a choice question's option labels), and an ex
   a number and nothing is judged;
 * verdict -> ``true_false``, key ``"true"`` | ``"false"``;
 * number  -> ``keyed_number``, key a number (or a list of numbers);
-* shape   -> read and shown (its check recomputes the shape from code, when the code is there).
+* shape   -> ``keyed_number`` over the dimensions, key like ``[2, 3]`` (when the question holds the
+  code, ``tensor_shape`` / ``output_shape`` recompute the shape instead: see question_inputs).
 nbgrader answer variables named by the question and read by its tests become one sub-question
 each, found in the student's code by an assignment pattern.
 """
@@ -74,7 +75,8 @@ def propose_for_text(text: str) -> Proposal:
     if w.claim == "number":
         return Proposal("number", "keyed_number", key_example="0")
     if w.claim == "shape":
-        return Proposal("shape", comment="shape: read and shown; no keyed check is proposed")
+        return Proposal("shape", "keyed_number", key_example="[2, 3]",
+                        comment="shape: the key lists the dimensions in order")
     return Proposal()
 
 

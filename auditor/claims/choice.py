@@ -17,9 +17,9 @@ such as ``"1. Sigmoid"``), else from the key's labels; no other label is read as
    labels, unless they walk through every option or a label list alone stands above them.
 4. A label list where a line starts (after "Answer:", "I choose", "only", ...): ``1, 3``,
    ``No.1 No.2``, ``- 1, 2``, ``(a) and (c)``, ``ii, iv``, ``(iii)(iv)``, ``[2 3]``, ``1-3``,
-   ``2 and 4 are true``, one label per line; "not 3" / "except 3" remove 3; "all of the above" /
-   "none" map to the option that says so, else to all options / no option (review when no option's
-   words are known). A list stated with the opposite of ``selected_verdict`` ("4 and 5 will change"
+   ``2 and 4 are true``, ``the second and the fourth``, one label per line; "not 3" / "except 3"
+   remove 3; "all of the above" / "none" map to the option that says so, else to all options / no
+   option (review when no option's words are known). A list stated with the opposite of ``selected_verdict`` ("4 and 5 will change"
    for "which will not change") names the options NOT selected: the rest (select-all), else review.
 5. Option texts named in the first sentence that names any, joined by "and" / "," / "&"
    ("Sigmoid and ReLU have this problem"; a name followed by a negation is left out), or the one
@@ -35,7 +35,7 @@ from typing import Any
 
 from auditor.claims.choice_ticks import ticked_options
 from auditor.claims.choice_options import (
-    _STYLE_RE, Option, blank_filled, label_style, norm_label, parse_option, sort_key)
+    _STYLE_RE, Option, blank_filled, label_style, norm_label, ordinals_as_labels, parse_option, sort_key)
 from auditor.claims.choice_verdicts import NEG_WORD as _NEG_WORD, expand_tf, predicate_polarity, verdict_list
 from auditor.models import Answer, Claim, QuestionSpec, Span
 
@@ -333,7 +333,7 @@ def read_choice(answer: Answer, question: QuestionSpec) -> Claim:
     text = _statement_part(_clean(answer.text))
     text = expand_tf(text) if ctx.style != "letter" else text
     cell = answer.segments[0].cell if answer.segments else -1
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    lines = [ordinals_as_labels(ln) if ctx.style == "number" else ln for ln in text.splitlines() if ln.strip()]
     hedge = _HEDGE.search(text)
     value, how, quote = None, "", ""
     ticked = ticked_options(ctx.token(), lambda label: _known(ctx, label), ctx.options, text)

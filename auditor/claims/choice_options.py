@@ -118,3 +118,17 @@ def blank_filled(options: tuple[Option, ...], line: str):
     if any(o.text and o.text.strip() == line.strip() for o in options):
         return None
     return [blanks[0].label], line.strip()
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+_ORD = r"(?:the\s+)?(?:" + "|".join(_ORDINALS) + r")(?:\s+(?:one|option|statement|choice|step|answer)s?)?"
+_ORDINAL_LIST = re.compile(rf"^\s*(?:{_ORD})(?:\s*(?:,|&|and|,\s*and)\s*(?:{_ORD}))*\s*(?:ones?|options?|statements?)?\s*[.!]?\s*$",
+                           re.I)
+
+
+def ordinals_as_labels(line: str) -> str:
+    """"The second and the fourth (statements)" -> "2 and 4": a line that is nothing but ordinals."""
+    if not _ORDINAL_LIST.match(line):
+        return line
+    return re.sub(r"(?:the\s+)?(" + "|".join(_ORDINALS) + r")(?:\s+(?:one|option|statement|choice|step|answer)s?)?",
+                  lambda m: str(_ORDINALS.index(m[1].lower()) + 1), line, flags=re.I)

@@ -37,7 +37,7 @@ _MARKER_ONLY = re.compile(r"^\W*(answers?|ans|solutions?)\s*(\d+(\.\d+)*)?\s*[:.
 def normalise(text: str) -> str:
     """Lowercase, markdown/LaTeX punctuation folded to spaces, whitespace collapsed."""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    text = re.sub(r"[`*_\"\u201c\u201d\\]", " ", text)
+    text = re.sub(r"[`*_\"\u201c\u201d\\#]", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
 

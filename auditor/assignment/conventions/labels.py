@@ -1,5 +1,6 @@
 """Question labels a notebook prints: "Question 2a", "Q3", "Exercise 1", "Task 4", "Problem 2",
-"Inline Question 1" as a heading or an emphasised label, and numbered headings "### 1a) Title".
+"Inline Question 1" / "Inline Question #1:" as a heading or an emphasised label, and numbered
+headings "### 1a) Title".
 
 ``find_labels`` returns every labelled line of the markdown cells in notebook order; a label that
 only heads others ("Question 1" before "Question 1a") is a section, not a question, and is
@@ -15,7 +16,7 @@ from auditor.models import ParsedNotebook
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _WORDED = re.compile(
     r"""^\s*(?P<hash>\#{1,6}\s*)?(?:<[^>]{1,60}>\s*)*(?P<emph>[*_]{1,3}\s*)?
-        (?P<word>inline\s+question|question|exercise|task|problem|q)\s*
+        (?P<word>inline\s+question|question|exercise|task|problem|q)\s*(?:\#\s*|no\.\s*|n[ºo°]\s*)?
         (?P<num>\d{1,3}(?:\.\d{1,2})?(?:\.?[a-z](?![a-z]))?)(?![\w.]*\d)
         (?:\s*\(\s*(?P<sub>[ivx]{1,4}|[a-z])\s*\))?
         \s*(?P<after>.*)$""",
