@@ -44,6 +44,14 @@ def _audit(tmp_path, template_cells, submission_cells, spec_text=None):
     ("**Inline Question #1:**", "inline", "1"),
     ("### Question #4", "q", "4"),
     ("**Problem No. 3**", "problem", "3"),
+    ("## 📝 Question 1", "q", "1"),
+    ("> **Question 3**", "q", "3"),
+    ("<h3>Question 5</h3>", "q", "5"),
+    ("1. **Question 11**", "q", "11"),
+    ("### Pregunta 2", "q", "2"),
+    ("**问题 1**", "q", "1"),
+    ("## Aufgabe 3: Backprop", "task", "3"),
+    ("### Übung 4", "exercise", "4"),
 ])
 def test_printed_labels(tmp_path, line, family, name):
     nb = _load(tmp_path, "x", [line + "\nsome text"])
@@ -52,7 +60,8 @@ def test_printed_labels(tmp_path, line, family, name):
 
 
 @pytest.mark.parametrize("line", ["The question 2 of the last homework was easy.", "Questions are welcome",
-                                  "We ran 3 tasks in parallel", "1. Sigmoid"])
+                                  "We ran 3 tasks in parallel", "1. Sigmoid", "- Question 2",
+                                  "1. Question 11 is hard", "Question 2 asks you to compute", "Problems 3"])
 def test_prose_is_not_a_label(tmp_path, line):
     assert find_labels(_load(tmp_path, "x", [line])) == []
 
@@ -343,3 +352,26 @@ def test_a_shape_question_without_code_gets_a_keyed_check_over_its_dimensions():
     check = get_check("keyed_number")
     assert run_check(check, question=q, answer=answer, claim=Claim("shape", [8, 16, 30, 30])).status.value == "pass"
     assert run_check(check, question=q, answer=answer, claim=Claim("shape", [16, 30, 30])).status.value == "fail"
+
+
+def _spanish(answers=("", "", "")):
+    return [
+        "# Tarea 2: Redes neuronales",
+        ("code", "import torch"),
+        "### Pregunta 1\n\n¿Qué probabilidad q tiene una capa de dropout equivalente a dos con p1 = 0.1 y p2 = 0.2?"
+        f"\n\n**Respuesta:** {answers[0]}",
+        "### Pregunta 2\n\nVerdadero o falso: una red con solo activaciones ReLU no sufre gradientes que se desvanecen."
+        f"\n\n**Respuesta:** {answers[1]}",
+        "### Pregunta 3\n\n¿Cuáles de las siguientes son técnicas de regularización? Seleccione todas las que "
+        f"correspondan.\n\n1. Dropout\n2. Adam\n3. Weight decay\n\n**Respuesta:** {answers[2]}",
+    ]
+
+
+def test_a_course_in_another_language(tmp_path):
+    spec = parse_spec(draft_spec(_load(tmp_path, "t", _spanish())))
+    kinds = {q.id: (q.claim, (q.params or {}).get("select")) for q in spec.questions}
+    assert kinds == {"q/1": ("number", None), "q/2": ("verdict", None), "q/3": ("choice", "many")}  # no "Tarea" title
+    _, got = _audit(tmp_path, _spanish(), _spanish(("q = 0.28", "Falso, porque una unidad muerta no aprende.", "1 y 3")))
+    assert (got["q/1"].claimed, got["q/2"].claimed, got["q/3"].claimed) == (0.28, "false", [1, 3])
+    _, blank = _audit(tmp_path, _spanish(), _spanish())
+    assert {q: r.status.value for q, r in blank.items()} == {q: "unanswered" for q in blank}

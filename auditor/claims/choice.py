@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.assignment.conventions.slots import FOREIGN_ANSWER_WORDS
 from auditor.claims.choice_ticks import ticked_options
 from auditor.claims.choice_options import (
     _STYLE_RE, Option, blank_filled, label_style, norm_label, ordinals_as_labels, parse_option, sort_key)
@@ -40,7 +41,7 @@ from auditor.claims.choice_verdicts import NEG_WORD as _NEG_WORD, expand_tf, pre
 from auditor.models import Answer, Claim, QuestionSpec, Span
 
 _EXPLANATION = re.compile(r"^[\W_]*(?:your\s+|my\s+)?(?:explanation|reason(?:ing)?|justification|why)\b\s*[:：]", re.I | re.M)
-_ANSWER = re.compile(r"(?im)^[\W_]*(?:your\s+|my\s+|final\s+)?(?:answer|ans|答案?|答え|解答|回答|답)\s*[:：]+")
+_ANSWER = re.compile(r"(?m)^[\W_]*(?:your\s+|my\s+|final\s+)?(?:answer|ans|答え?|答え|" + FOREIGN_ANSWER_WORDS + r")\s*[:：]+", re.I)
 _MARKUP = re.compile(r"\\color\s*\{[^}]*\}|\\text(?:it|bf|rm)?\b|\\newline|\\\\|[{}$*_`~>]|<[^>]+>")
 _LEAD = re.compile(
     r"^[\s\-•+:：]*(?:(?:我们?)?(?:选择?|選擇?|选项|選項|答案(?:是|为|為)?)\s*[:：]?\s*)?(?:(?:my|the|our|final|correct)\s+){0,2}(?:answers?|ans|choices?|selections?|options?|picks?|statements?|items?|steps?|numbers?|ones?|claims?)?\s*(?:is|are|=)?"
@@ -50,7 +51,7 @@ _LEAD = re.compile(
 _HEDGE = re.compile(r"\b(?:not\s+(?:sure|certain)|unsure|maybe|perhaps|possibly|probably|i\s+guess|no\s+idea|"
                     r"(?:don'?t|do\s+not)\s+know)\b|\beither\b.*\bor\b", re.I)
 _NEG_AFTER = re.compile(r"^\s*(?:is|are|does|do|will|would|should)\s*(?:not|n't|never)\b|^\s*(?:is|are)\s+(?:false|incorrect|wrong)\b|^\s*(?:isn't|aren't|doesn't|don't|won't)\b|^\s*[不没非]", re.I)
-_SEP = re.compile(r"\s*(?:,|;|&|\+|/|、|和|以及|及|\band\b|\bor\b|\s)\s*", re.I)
+_SEP = re.compile(r"\s*(?:,|;|&|\+|/|、|和|以及|及|\band\b|\bor\b|\b(?:y|et|und)\b|\s)\s*", re.I)
 _ALL = re.compile(r"^\s*all(?:\s+of\s+(?:the\s+above|them)|\s+(?:the\s+)?options|\s+above)?\b(?:\s*(?:except|but(?:\s+not)?)\s+)?", re.I)
 _NONE = re.compile(r"^\s*none(?:\s+of\s+(?:the\s+above|them))?\b", re.I)
 

@@ -39,6 +39,7 @@ import re
 
 from auditor.claims.text import LABEL, Doc, blank, make_doc, phrase_regex, pick_segments, sentences
 from auditor.claims.verdict_lists import WORD, pick_inline, pick_item, pick_table
+from auditor.assignment.conventions.slots import FOREIGN_ANSWER_WORDS
 from auditor.claims.verdict_words import (CJK, ENGLISH, FOREIGN, FOREIGN_LEAD, FOREIGN_NEG, NEEDS_STOP, NEG_AFTER, OPENING,
                                           STOP, YESNO, CJK_HEDGE, contradicted_in, value as _value)
 from auditor.models import Answer, Claim, QuestionSpec
@@ -56,7 +57,7 @@ _LABEL = re.compile(r"[ \t]*(?:" + LABEL + r"|\(\w{1,3}\)|[-*•+])[ \t]*(?=\S|\
 # a lone T/F in a label's place is the verdict itself ("T.", "(F)", "F -", "T:")
 _LETTER_LABEL = re.compile(r"\s*\(?\s*[TtFf]\s*(?:[.):]|[-–—])?\s*\)?\s*")
 _MARKER = re.compile(
-    r"[ \t]*(?:答案|回答|答|解答)[ \t]*[:：]|"
+    r"[ \t]*(?:答|" + FOREIGN_ANSWER_WORDS + r")[ \t]*[:：]|"
     # a LaTeX-styled marker, or what is left of one: "$\color{blue}{\textit Your Answer:}$", "}$"
     r"[ \t]*(?:\{\s*)?\\[A-Za-z]+(?:\s*\{[^{}\n]*\})?(?:\s*\{?\s*\\[A-Za-z]+)*\s*(?:your\s+|my\s+)?(?:answers?|ans)\s*:?\s*\}*|"
     r"[ \t]*\}+|"
@@ -157,7 +158,7 @@ def _skip_prefix(text: str, pos: int) -> int:
             return pos
 
 
-_MARKER_LINE = re.compile(r"(?im)^[^\w\n]*(?:answers?|asnwers?|ans)\b[^\w\n]*(?::|$)")
+_MARKER_LINE = re.compile(r"(?im)^[^\w\n]*(?:answers?|asnwers?|ans|" + FOREIGN_ANSWER_WORDS + r")\b[^\w\n]*(?:[:：]|$)")
 
 
 def _stated(work: str) -> tuple[str | None, int, int]:

@@ -1,6 +1,8 @@
 """Question labels a notebook prints: "Question 2a", "Q3", "Exercise 1", "Task 4", "Problem 2",
-"Inline Question 1" / "Inline Question #1:" as a heading or an emphasised label, and numbered
-headings "### 1a) Title".
+"Inline Question 1" / "Inline Question #1:" as a heading, an emphasised or HTML-tagged label (a
+blockquote, an emoji or a list marker before it allowed), the same words in other languages
+("Pregunta 2", "Aufgabe 3", "问题 1"), and numbered headings "### 1a) Title". A plain list item
+("- Question 2") or a sentence ("Question 2 asks ...") is not a label.
 
 ``find_labels`` returns every labelled line of the markdown cells in notebook order; a label that
 only heads others ("Question 1" before "Question 1a") is a section, not a question, and is
@@ -14,17 +16,24 @@ from dataclasses import dataclass
 from auditor.models import ParsedNotebook
 
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
+# the words that label a question, by family (other languages' words too: a course is not always English)
+_FAMILY_WORDS = {
+    "inline": r"inline\s+question",
+    "q": r"question|q|frage|pregunta|domanda|pergunta|quest[aã]o|问题|題目|题目|問題|문제|질문",
+    "exercise": r"exercise|[üu]bung|ejercicio|exercice|esercizio|exerc[ií]cio|练习题?|練習|演習|연습",
+    "task": r"task|aufgabe|t[âa]che|任务|課題|과제",
+    "problem": r"problem|problema|probl[èe]me",
+}
 _WORDED = re.compile(
-    r"""^\s*(?P<hash>\#{1,6}\s*)?(?:<[^>]{1,60}>\s*)*(?P<emph>[*_]{1,3}\s*)?
-        (?P<word>inline\s+question|question|exercise|task|problem|q)\s*(?:\#\s*|no\.\s*|n[ºo°]\s*)?
+    r"""^\s*(?:>\s*)*(?:(?:[-*+]|\d{1,2}[.)])\s+(?=[*_]))?(?P<hash>\#{1,6}\s*)?(?P<tag>(?:<[^>]{1,60}>\s*)*)
+        (?P<emph>[*_]{1,3}\s*)?(?:[^\w\s<>*_#+\-]{1,4}\s*)?
+        (?P<word>""" + "|".join(f"(?P<{f}>{w})" for f, w in _FAMILY_WORDS.items()) + r""")\s*(?:\#\s*|no\.\s*|n[ºo°]\s*)?
         (?P<num>\d{1,3}(?:\.\d{1,2})?(?:\.?[a-z](?![a-z]))?)(?![\w.]*\d)
         (?:\s*\(\s*(?P<sub>[ivx]{1,4}|[a-z])\s*\))?
         \s*(?P<after>.*)$""",
     re.I | re.X,
 )
 _NUMBERED_HEADING = re.compile(r"^\s*\#{2,6}\s*(?P<num>\d{1,3}[a-z]?)\)\s+\S")
-FAMILIES = {"inline question": "inline", "question": "q", "q": "q", "exercise": "exercise", "task": "task",
-            "problem": "problem"}
 
 
 @dataclass(frozen=True)
@@ -43,12 +52,12 @@ def _label_of_line(line: str) -> tuple[str, str, str] | None:
     m = _WORDED.match(line)
     if m:
         after = m.group("after")
-        marked = bool(m.group("hash") or m.group("emph")) or after[:1] in (":", ".", ")", "-", "\u2013", "#", "*") \
-            or not after.strip()
+        marked = bool(m.group("hash") or m.group("emph") or m.group("tag")) \
+            or after[:1] in (":", ".", ")", "-", "\u2013", "#", "*", "：") or not after.strip()
         if m.group("word").lower() == "q" and not re.match(r"^\s*[#*_]*\s*q\s*\d", line, re.I):
             return None
         if marked:
-            family = FAMILIES[re.sub(r"\s+", " ", m.group("word").lower())]
+            family = next(f for f in _FAMILY_WORDS if m.group(f))
             num = re.sub(r"\.(?=[a-z])", "", m.group("num").lower()).replace(".", "-")  # 1.a -> 1a, 2.3 -> 2-3
             return family, num, (m.group("sub") or "").lower()
     m = _NUMBERED_HEADING.match(line)

@@ -28,8 +28,10 @@ _PLACEHOLDERS = re.compile(
     re.I | re.X,
 )
 # a plain marker at the start of a line: "Answer:", "## Answer:", "**Your Answer:**", "Your Explanation:"
+#: "Answer" in the languages courses are taught in (a marker word followed by a colon)
+FOREIGN_ANSWER_WORDS = r"respuestas?|antwort(?:en)?|r[ée]ponses?|rispost[ae]|respostas?|答案|回答|解答|답|정답"
 _PLAIN_MARKER = re.compile(
-    r"^[\s#>*_]*(?:your\s+)?(?:answers?|explanation|ans)\s*[*_]*\s*:[*_\s]*", re.I)
+    r"^[\s#>*_]*(?:your\s+)?(?:answers?|explanation|ans|" + FOREIGN_ANSWER_WORDS + r")\s*[*_]*\s*[:：][*_\s]*", re.I)
 
 
 _YOUR_MARKER = re.compile(r"^[\s#>*_]*your\s+(?:answer|explanation)\s*[*_]*\s*:[*_\s]*", re.I)

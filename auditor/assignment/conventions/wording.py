@@ -14,7 +14,8 @@ _OPTION = re.compile(
     re.I | re.M)
 _PICK = re.compile(r"\b(select|choose|pick|which of the (?:following|options|above)|which (?:one|option)|"
                    r"circle|mark (?:all|the)|correct option|the correct answer|option number|your choice|"
-                   r"one of the (?:statements|options|following) is)\b", re.I)
+                   r"one of the (?:statements|options|following) is|seleccione|elija|escoja|choisissez|cochez|"
+                   r"w[äa]hlen\s+sie|kreuzen\s+sie|scegli|selezion[ai]|selecione|escolha)\b|選択|选择|選んで|선택", re.I)
 # the wording asks for all / any number of the options (read on the flattened text: see _flat)
 _MANY = re.compile(
     r"\b(?:one|\d+)\s+or\s+more\b|\bany\s+number\s+of\b|\bmore\s+than\s+one\s+(?:\w+\s+){0,2}(?:may|can|might|could)\b|"
@@ -25,7 +26,9 @@ _MANY = re.compile(
     r"\b(?:every|each)\s+(?:\w+\s+)?(?:that|which)\s+(?:is|holds|applies)\b|"
     r"\bwhich\s+(?:of\s+(?:the\s+following|these|those|the\s+(?:above|options|statements|choices))\s+)?"
     r"(?:(?!(?:one|is|was|means?|makes?|will|would|can|could|does|do|did|has|of|if|when)\b)\w+\s+){0,3}?"
-    r"(?:are|hold|apply|have|is\s*/\s*are)\b",
+    r"(?:are|hold|apply|have|is\s*/\s*are)\b|"
+    r"\b(?:todas\s+las\s+que|toutes\s+les|alle\s+(?:zutreffenden|richtigen)|tutte\s+(?:le|quelle)|todas\s+as)\b|"
+    r"所有正确|全部正确|すべて選|모두\s*고르",
     re.I)
 
 
@@ -34,10 +37,15 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^<>\n]*>|[*_`~]+", " ", text))
 
 
-_VERDICT = re.compile(r"\btrue\s*(?:or|/)\s*false\b|\bset (?:it )?(?:to )?true\b|\b(?:true|false) if\b", re.I)
+_VERDICT = re.compile(r"\btrue\s*(?:or|/)\s*false\b|\bset (?:it )?(?:to )?true\b|\b(?:true|false) if\b|"
+                      r"\b(?:verdadero|verdadeiro|vrai|wahr|vero)\s*(?:o|ou|oder|/)\s*(?:falso|faux|falsch)\b|"
+                      r"对还是错|判断对错|正误|正しいか誤り|참\s*또는\s*거짓", re.I)
 _NUMBER = re.compile(r"\b(how many|how much|count how|what is the (?:value|number|range|average|mean|median|total)|"
                      r"number of|the range|compute the value|save this number|predict(?:ed|ion)? the|"
-                     r"correlation coefficient|standard deviation|what (?:would|will) .{0,40} (?:output|return|be))\b",
+                     r"correlation coefficient|standard deviation|what (?:would|will) .{0,40} (?:output|return|be)|"
+                     r"cu[áa]nt[oa]s?|combien|wie\s+viele?|quant[io]s?|"
+                     r"(?:qu[ée]|quel(?:le)?|welche[rn]?|quale|qual)\s+(?:valor|probabilidad|valeur|probabilit[ée]|wert|"
+                     r"wahrscheinlichkeit|valore|probabilit[àa]|probabilidade))\b|多少|いくつ|몇",
                      re.I)
 _SHAPE = re.compile(r"\b(shape of|what (?:is|will be) the shape|output shape|dimensions? of)\b", re.I)
 
