@@ -220,3 +220,33 @@ def labelled_answers(notebooks_dir, labels_dir) -> Iterator[tuple[str, QuestionS
             if not q.claim or not ({"claimed", "formula_ok", "code_filled"} & set(item)):
                 continue
             yield nb_path.name, q, ext.answers[q.id], ext.answers.get(q.parent) if q.parent else None
+
+
+def foreign_labelled_answers(root) -> Iterator[tuple[str, QuestionSpec, Answer, Answer | None]]:
+    """The same for other courses' sets (``../shared/corpus-foreign``): each set read with the spec
+    ``auditor init`` drafts from its blank template, every labelled verdict, selection or number."""
+    import json
+    from pathlib import Path
+
+    from auditor.assignment.draft import draft_spec
+    from auditor.assignment.spec import parse_spec
+    from auditor.evaluate.foreign import checkable, find_sets, match_items
+    from auditor.extract.answers import extract
+    from auditor.load.notebook import load_notebook
+
+    for set_dir in find_sets(root):
+        spec = parse_spec(draft_spec(load_notebook(set_dir / "template.ipynb")))
+        parents = {q.id: q.parent for q in spec.questions if q.parent}
+        order = [q.id for q in spec.questions]
+        for label_path in sorted((Path(set_dir) / "labels").glob("*.json")):
+            label = json.loads(label_path.read_text(encoding="utf-8"))
+            nb = load_notebook(Path(set_dir) / "submissions" / f"{label.get('notebook', label_path.stem)}.ipynb")
+            ext = extract(nb, spec)
+            spans = {qid: (ext.anchor_cells[qid], ext.last_cells.get(qid, ext.anchor_cells[qid]))
+                     for qid in ext.anchor_cells}
+            spans.update({sub: spans[p] for sub, p in parents.items() if p in spans})
+            for iid, qid in match_items(label, spans, order, parents).items():
+                item, q = label["questions"][iid], spec.question(qid)
+                if q.claim and checkable(item.get("claim")) and item.get("answered"):
+                    yield f"{set_dir.name}/{label_path.stem}/{iid}", q, ext.answers[qid], \
+                        ext.answers.get(q.parent) if q.parent else None

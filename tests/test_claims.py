@@ -368,3 +368,15 @@ def test_shape_input_named_after_the_tuple_is_skipped():
                      params={"target": "vecs", "snippet": "t = torch.randint(0, 9, size=(2, 3))\ne = nn.Embedding(9, embedding_dim=4)\n"})
     text = "vecs.shape == (2, 3, 4): every token of the (2, 3) input becomes a 4-vector."
     assert read_claim("shape", ans(text), q).value == [2, 3, 4]
+
+
+def test_a_line_repeating_the_question_is_not_read_as_the_answer():
+    from auditor.claims.read import read_claim
+    from auditor.models import Answer, QuestionSpec, Segment
+
+    q = QuestionSpec(id="inline/2", section="inline", number=2, claim="verdict",
+                     phrases=("Inline Question 2 - True or False",))
+    for text, value in (('"Inline Question 2 - True or False."\n\ntrue, the loss can stay the same', "true"),
+                        ("**Inline Question 2 - True or False**\nFalse.", "false"), ("true", "true")):
+        got = read_claim("verdict", Answer("inline/2", True, (Segment(3, text, "markdown"),)), q)
+        assert got.readable and got.value == value, text

@@ -57,3 +57,29 @@ def test_evaluate_cli_detects_a_folder_of_sets(capsys):
                                          ("a_hat = **5.9**, b_hat = **0.1**", None)])
 def test_key_cells(cell, value):
     assert key_value(cell) == value
+
+
+def test_every_read_claim_of_other_courses_is_invariant_to_formatting():
+    """Every verdict, selection and number read from another course's submission reads the same
+    after formatting perturbations (emphasis, casing, punctuation, line breaks, bullets, a restated
+    question line). Label-style perturbations are left out: on a choice question a prefixed "1)" is
+    an option, not a label."""
+    from auditor.pipeline import _read_claim
+    from tests.perturb import LABEL_STYLES, foreign_labelled_answers, perturbations
+
+    _sets()
+    claims, cases, failures = 0, 0, []
+    for name, q, answer, parent in foreign_labelled_answers(FOREIGN):
+        base = _read_claim(q, answer, parent)
+        if base is None or not base.readable:
+            continue
+        claims += 1
+        for what, changed in perturbations(answer, q):
+            if what in LABEL_STYLES:
+                continue
+            cases += 1
+            got = _read_claim(q, changed, parent)
+            if got is None or (got.readable, got.value) != (True, base.value):
+                failures.append(f"{name} {what}: {base.value} -> {None if got is None else got.value}")
+    assert claims >= 100 and cases >= 300, (claims, cases)
+    assert not failures, f"{len(failures)}/{cases} perturbations changed the claim:\n" + "\n".join(failures[:20])

@@ -299,7 +299,7 @@ def _named(ctx: _Context, text: str):
     named = [o for o in ctx.options if o.text and len(o.text) <= 40]
     if not named:
         return None
-    for sentence in re.split(r"(?<=[.!?])\s+|(?<=[a-z][.!?])(?=[A-Z])|(?<=[。！？])|\n", text):
+    for sentence in re.split(r"(?<=[.!?])\s+|(?<=[^\W\d_]{2}[.!?])(?=[^\W\d_])|(?<=[。！？])|\n", text):
         hits = []
         taken = [False] * len(sentence)
         for o in sorted(named, key=lambda o: -len(o.text)):

@@ -113,6 +113,7 @@ def sort_key(label: Any) -> tuple:
 def blank_filled(options: tuple[Option, ...], line: str):
     """"56%" for "(i) is equal to ____" / "(ii) cannot be found": the one option with a blank, filled in."""
     blanks = [o for o in options if re.search(r"_{3,}", o.text)]
+    line = re.sub(r"^\s*[-*+•]\s+", "", line)  # "- 56%": a bullet is not a minus sign
     if len(blanks) != 1 or not re.fullmatch(r"\s*-?\d+(?:[.,]\d+)?\s*(?:%|\\%|percent)?\s*\.?\s*", line):
         return None
     if any(o.text and o.text.strip() == line.strip() for o in options):

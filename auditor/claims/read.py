@@ -26,6 +26,7 @@ says ``review``.  Every claim carries ``confidence`` (0-1) and ``reason``; below
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Callable
 
@@ -39,7 +40,7 @@ from auditor.claims.formula import parse_formula, read_probability
 from auditor.claims.number import read_number
 from auditor.claims.shape import read_shape
 from auditor.claims.verdict import read_verdict
-from auditor.models import Answer, Claim, QuestionSpec, freeze
+from auditor.models import Answer, Claim, QuestionSpec, Segment, freeze
 
 READERS: dict[str, Callable[[Answer, QuestionSpec], Claim]] = {
     "verdict": read_verdict,
@@ -67,10 +68,29 @@ def read_claim(kind: str, answer: Answer, question: QuestionSpec) -> Claim:
     if not answer.answered and kind != "code":
         return Claim(kind=kind, readable=False, notes=("unanswered",))
     names = question.answer_names or tuple(p for p in question.phrases if p.isidentifier())  # named variables
+    answer = _without_restated_question(answer, question)
     claim = read_code_value(kind, answer, names) or printed_values(kind, answer, names) or \
         reader(printed_only(kind, answer), question)
     value = claim.value if claim.readable else None
     return assess(replace(claim, kind=kind, value=value, notes=tuple(claim.notes), extra=freeze(dict(claim.extra))))
+
+
+def _line_key(text: str) -> str:
+    return " ".join(re.sub(r"[^\w.]+", " ", text.lower()).replace(".", " ").split())
+
+
+def _without_restated_question(answer: Answer, question: QuestionSpec) -> Answer:
+    """The answer without lines that only repeat the question's own label or statement (its
+    recognition phrase, quoted or not: '"Inline Question 2 - True or False."'): the question's
+    words ("True or False") are not the student's claim."""
+    phrases = {k for p in question.phrases if len(k := _line_key(p)) >= 8}
+    if not phrases:
+        return answer
+    segs = []
+    for s in answer.segments:
+        kept = [ln for ln in s.text.split("\n") if s.source != "markdown" or _line_key(ln) not in phrases]
+        segs.append(s if len(kept) == len(s.text.split("\n")) else Segment(s.cell, "\n".join(kept), s.source))
+    return answer if all(a is b for a, b in zip(segs, answer.segments)) else replace(answer, segments=tuple(segs))
 
 
 __all__ = ["read_claim", "parse_formula", "KINDS", "READERS"]
