@@ -140,3 +140,14 @@ def test_labels_written_with_a_number_sign_are_found_again_in_the_submission(tmp
     got = {q.id: q for q in audit_parsed(nb, assignment=spec, execute=False).questions}
     assert got["inline/2"].claimed == [1, 2, 3] and got["inline/2"].status.value == "pass"
     assert got["inline/1"].status.value == "unanswered"
+
+
+def test_a_label_the_student_retyped_without_its_colon_is_found(tmp_path):
+    def labelled(cells, label):
+        return [c.replace("**Inline Question 2**", label) if isinstance(c, str) else
+                (c[0], c[1].replace("**Inline Question 2**", label)) for c in cells]
+    tpl = load_notebook(cn.write(tmp_path / "template.ipynb", labelled(template(), "**Inline Question 2:**")))
+    spec = parse_spec(fill_keys(draft_spec(tpl), {"inline/2": [1, 2, 3]}))
+    nb = load_notebook(cn.write(tmp_path / "s.ipynb", labelled(submission("1, 2, 3"), "## Inline Question 2")))
+    got = {q.id: q for q in audit_parsed(nb, assignment=spec, execute=False).questions}
+    assert got["inline/2"].claimed == [1, 2, 3]

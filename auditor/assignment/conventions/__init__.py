@@ -91,7 +91,7 @@ def _phrase(line: str, words: int = 7) -> str:
     clean = re.sub(r"\$[^$]*\$", " ", line)
     clean = re.sub(r"<[^>]*>", " ", clean)
     clean = re.sub(r"[*_`#>]", " ", clean)
-    return " ".join(clean.split()[:words])
+    return " ".join(clean.split()[:words]).rstrip(" :.-\u2013")  # "Inline Question 1:" found as "Inline Question 1"
 
 
 _POINTS = re.compile(r"[(\[]\s*(\d+(?:\.\d+)?)\s*(?:pts?|points?|marks?)\s*[)\]]", re.I)
