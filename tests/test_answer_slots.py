@@ -151,3 +151,10 @@ def test_a_label_the_student_retyped_without_its_colon_is_found(tmp_path):
     nb = load_notebook(cn.write(tmp_path / "s.ipynb", labelled(submission("1, 2, 3"), "## Inline Question 2")))
     got = {q.id: q for q in audit_parsed(nb, assignment=spec, execute=False).questions}
     assert got["inline/2"].claimed == [1, 2, 3]
+
+
+def test_options_copied_into_the_slot_with_their_numbers_select_them(tmp_path):
+    copied = ("\n\n1. Subtracting the mean of all pixels over all images from every pixel.\n"
+              "2. Subtracting each pixel's own mean over all images from that pixel.\n")
+    got = audit(tmp_path, copied)
+    assert got.claimed == [1, 2] and got.status.value == "fail"

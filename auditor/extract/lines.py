@@ -119,12 +119,14 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
                     not _LABEL.match(text) or after_slot or _VALUE.match(text) or _BARE_NUMBER.match(text)):
                 # "Answer: 13" / "Answer: 0.28" / "4.9": a bare number after a marker is the answer, not a label
                 residual = tuple(t for t in cov.residual if t.isdigit())
-            if not residual and in_slot and len(tokens(text)) <= _SHORT_SLOT_LINE \
+            label = _LABEL.match(text)
+            listed = bool(label) or marker not in ("", "-", "*", "+")
+            if not residual and in_slot and (listed or len(tokens(text)) <= _SHORT_SLOT_LINE) \
                     and template.slot_line_is_template(raw) is False and not _MARKER_ONLY.match(text):
-                # in an answer slot, a short line the template did not have there is the student's, words
-                # of the question or not ("1. will not change", "None of the above"); a longer one is a
-                # statement of the question copied above the answer
-                label = _LABEL.match(text)
+                # in an answer slot, a line the template did not have there is the student's, words of the
+                # question or not, when it is short ("None of the above") or a numbered item (an option
+                # copied to select it, "1. will not change"); a longer unnumbered one is a statement of the
+                # question copied above the answer
                 residual = _residual_heuristic(text[label.end():] if label else text)  # not "4. Answers below"
             if residual and source == "markdown" and "\\" in text:
                 # LaTeX command names (\left, \frac) are markup, not the student's words
