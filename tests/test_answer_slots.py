@@ -158,3 +158,8 @@ def test_options_copied_into_the_slot_with_their_numbers_select_them(tmp_path):
               "2. Subtracting each pixel's own mean over all images from that pixel.\n")
     got = audit(tmp_path, copied)
     assert got.claimed == [1, 2] and got.status.value == "fail"
+
+
+def test_an_option_copied_into_the_slot_without_its_number_is_an_answer(tmp_path):
+    got = audit(tmp_path, "Subtracting each pixel's own mean over all images from that pixel.", why="")
+    assert got.status.value == "review" and got.claimed is None   # answered; which option it names: a person

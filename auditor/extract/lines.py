@@ -94,7 +94,7 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
 
     block = 0
 
-    def add(cell, source, kind, text, marker="", level=0, in_slot=False):
+    def add(cell, source, kind, text, marker="", level=0, in_slot=False, copied_option=False):
         nonlocal order
         raw = text
         fraction = 0.0
@@ -121,12 +121,12 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
                 residual = tuple(t for t in cov.residual if t.isdigit())
             label = _LABEL.match(text)
             listed = bool(label) or marker not in ("", "-", "*", "+")
-            if not residual and in_slot and (listed or len(tokens(text)) <= _SHORT_SLOT_LINE) \
+            if not residual and in_slot and (listed or copied_option or len(tokens(text)) <= _SHORT_SLOT_LINE) \
                     and template.slot_line_is_template(raw) is False and not _MARKER_ONLY.match(text):
                 # in an answer slot, a line the template did not have there is the student's, words of the
-                # question or not, when it is short ("None of the above") or a numbered item (an option
-                # copied to select it, "1. will not change"); a longer unnumbered one is a statement of the
-                # question copied above the answer
+                # question or not, when it is short ("None of the above"), a numbered item or a copy of an
+                # option listed above it in the cell (an option copied to select it); a longer unnumbered
+                # line is a statement of the question copied above the answer
                 residual = _residual_heuristic(text[label.end():] if label else text)  # not "4. Answers below"
             if residual and source == "markdown" and "\\" in text:
                 # LaTeX command names (\left, \frac) are markup, not the student's words
@@ -143,6 +143,7 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
     for c in nb.cells:
         if c.cell_type == "markdown":
             in_slot = False  # at or after an answer slot of this cell
+            options_above: set[str] = set()  # the numbered items before the slot (a question's options)
             for b in parse_blocks(c.source):
                 block += 1
                 first = True
@@ -153,8 +154,11 @@ def layout(nb: ParsedNotebook, template: TemplateIndex | None) -> Layout:
                     if not ln.strip():
                         continue
                     in_slot = in_slot or opens_slot(ln)
+                    if not in_slot and b.marker and b.marker not in ("-", "*", "+"):
+                        options_above.add(normalise(ln))
                     add(c.index, "markdown", b.kind, ln.strip(), b.marker if first else "",
-                        b.level if b.kind == "heading" else 0, in_slot)
+                        b.level if b.kind == "heading" else 0, in_slot,
+                        in_slot and normalise(strip_slots(ln)) in options_above)
                     first = False
         elif c.cell_type == "code":
             src_lines = [ln for ln in c.source.splitlines() if ln.strip()]
