@@ -1,8 +1,9 @@
 """keyed_number: a number the question asks for, judged against the instructor's key.
 
 Ground truth: the spec's key (a number, or a list of numbers for a question that asks for several
-values in order, e.g. two dimensions). It is written by the instructor (``auditor init`` proposes
-this check for questions whose wording asks for a count, a value, an average, a prediction).
+values in order, e.g. two dimensions, or a shape's dimensions). It is written by the instructor
+(``auditor init`` proposes this check for questions whose wording asks for a count, a value, an
+average, a prediction, or a shape that no code in the question lets the auditor compute).
 
 Method: the claim stage reads the number the student states (in prose, as a literal in the answer
 code, printed, or - for a value the student's code computes - the answer variable's value fetched

@@ -18,7 +18,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from auditor.assignment.conventions.wording import propose
+from auditor.assignment.conventions.wording import SPECIAL_OPTION, propose
 
 
 @dataclass
@@ -48,15 +48,12 @@ def _option_key(options: tuple[str, ...], select: str) -> str:
     return "[" + ", ".join(o if o.isdigit() else f'"{o}"' for o in picked) + "]"
 
 
-_SPECIAL_OPTION = re.compile(r"\s*(?:none|all)\s+of\s+the\s+(?:above|others|options)\b", re.I)
-
-
 def propose_for_text(text: str) -> Proposal:
     w = propose(text)
     if w.claim == "choice":
         if choice_available():
             texts = w.texts if len(w.texts) == len(w.options) and (all(w.texts) or any(
-                "___" in t or _SPECIAL_OPTION.match(t) for t in w.texts)) \
+                "___" in t or SPECIAL_OPTION.match(t) for t in w.texts)) \
                 else ()  # every option's words, or at least the one with a blank to fill in ("is equal to ___")
             #            or the one that answers "none" ("5. None of the above")
             options = [f"{o}. {t}" if t else (int(o) if o.isdigit() else o) for o, t in zip(w.options, texts)] \

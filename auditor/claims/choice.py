@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.assignment.conventions.slots import FOREIGN_ANSWER_WORDS
+from auditor.assignment.conventions.wording import SPECIAL_OPTION
 from auditor.claims.choice_ticks import ticked_options
 from auditor.claims.choice_options import (
     _STYLE_RE, Option, blank_filled, label_style, norm_label, ordinals_as_labels, parse_option, sort_key)
@@ -111,7 +112,7 @@ def _known(ctx: _Context, label) -> bool:
 def _special(ctx: _Context, which: str):
     """The option whose text says "none/all of the above", else all options / no option."""
     for o in ctx.options:
-        if re.match(rf"\s*{which}\s+of\s+the\s+(?:above|others|options)", o.text, re.I):
+        if (m := SPECIAL_OPTION.match(o.text)) and m["which"].lower() == which:
             return [o.label]
     if which == "none":  # the empty selection, unless no option's words are known (one may say "none")
         return [] if any(o.text for o in ctx.options) or not ctx.options else None

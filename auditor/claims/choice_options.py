@@ -122,8 +122,8 @@ def blank_filled(options: tuple[Option, ...], line: str):
 
 
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
-_ORD = r"(?:the\s+)?(?:" + "|".join(_ORDINALS) + r")(?:\s+(?:one|option|statement|choice|step|answer)s?)?"
-_ORDINAL_LIST = re.compile(rf"^\s*(?:{_ORD})(?:\s*(?:,|&|and|,\s*and)\s*(?:{_ORD}))*\s*(?:ones?|options?|statements?)?\s*[.!]?\s*$",
+_ORD = r"(?:the\s+)?(" + "|".join(_ORDINALS) + r")(?:\s+(?:one|option|statement|choice|step|answer)s?)?"
+_ORDINAL_LIST = re.compile(rf"^\s*{_ORD}(?:\s*(?:,|&|and|,\s*and)\s*{_ORD})*\s*(?:ones?|options?|statements?)?\s*[.!]?\s*$",
                            re.I)
 
 
@@ -131,5 +131,4 @@ def ordinals_as_labels(line: str) -> str:
     """"The second and the fourth (statements)" -> "2 and 4": a line that is nothing but ordinals."""
     if not _ORDINAL_LIST.match(line):
         return line
-    return re.sub(r"(?:the\s+)?(" + "|".join(_ORDINALS) + r")(?:\s+(?:one|option|statement|choice|step|answer)s?)?",
-                  lambda m: str(_ORDINALS.index(m[1].lower()) + 1), line, flags=re.I)
+    return re.sub(_ORD, lambda m: str(_ORDINALS.index(m[1].lower()) + 1), line, flags=re.I)

@@ -91,10 +91,10 @@ def not_run(question: QuestionSpec, names: Sequence[str], why: str, previous: Cl
     for seg in (seg for a in answers for seg in a.segments):
         if seg.source == "code":
             pinned.update({n: (v, t, seg.cell) for n, (v, t) in asserted_values(seg.text, tuple(names), kind).items()})
-    got = [as_kind(kind, pinned[n][0]) if n in pinned else None for n in names]
-    if len(names) == 1 and got[0] is not None:
-        value, text, cell = pinned[names[0]]
-        return assess(Claim(kind=kind, value=got[0], span=Span(cell, text), notes=(
+    value, text, cell = pinned.get(names[0], (None, "", -1)) if len(names) == 1 else (None, "", -1)
+    got = as_kind(kind, value) if value is not None else None
+    if got is not None:
+        return assess(Claim(kind=kind, value=got, span=Span(cell, text), notes=(
             f"read from the student's own assert: {names[0]} is computed by the student's code, "
             f"which was not run ({why}); running it checks the value",)))
     return _unreadable(kind, f"{', '.join(names)} is computed by the student's code; the notebook was not run ({why})",

@@ -34,6 +34,7 @@ _PLAIN_MARKER = re.compile(
     r"^[\s#>*_]*(?:your\s+)?(?:answers?|explanation|ans|" + FOREIGN_ANSWER_WORDS + r")\s*[*_]*\s*[:：][*_\s]*", re.I)
 
 
+_ANSWER_HEADING = re.compile(r"^\s*#{1,6}\s*(?:your\s+)?answer\b", re.I)  # "## Answer", "### Your answer"
 _YOUR_MARKER = re.compile(r"^[\s#>*_]*your\s+(?:answer|explanation)\s*[*_]*\s*:[*_\s]*", re.I)
 
 
@@ -61,7 +62,7 @@ def opens_slot(line: str) -> bool:
     """The line holds an answer-slot marker or placeholder: the rest of its cell is the answer's place."""
     head = line.strip()
     return bool(_LATEX_MARKER.search(head) or _PLACEHOLDERS.search(head) or _PLAIN_MARKER.match(head)
-                or re.match(r"^\s*#{1,6}\s*(?:your\s+)?answer\b", head, re.I))
+                or _ANSWER_HEADING.match(head))
 
 
 def has_strong_slot(text: str) -> bool:
@@ -69,8 +70,7 @@ def has_strong_slot(text: str) -> bool:
     (not a plain "Answer:" word, which prose also uses; not a placeholder quoted mid-sentence)."""
     for line in text.splitlines():
         head = line.lstrip(" >*_")
-        if _LATEX_MARKER.match(head) or _PLACEHOLDERS.match(line.strip()) or \
-                re.match(r"^\s*#{1,6}\s*(?:your\s+)?answer\b", line, re.I):
+        if _LATEX_MARKER.match(head) or _PLACEHOLDERS.match(line.strip()) or _ANSWER_HEADING.match(line):
             return True
     return False
 

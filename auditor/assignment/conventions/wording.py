@@ -71,6 +71,10 @@ def selected_verdict(text: str) -> str | None:
     return " ".join(m["v"].lower().split()) if m else None
 
 
+#: an option that answers for the others: "None of the above", "All of the options"
+SPECIAL_OPTION = re.compile(r"\s*(?P<which>none|all)\s+of\s+the\s+(?:above|others|options)\b", re.I)
+
+
 def option_texts(text: str, options: tuple[str, ...]) -> tuple[str, ...]:
     """The short text of each option (a name a student may answer with), "" where it is long."""
     found: dict[str, str] = {}
